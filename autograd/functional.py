@@ -1,0 +1,106 @@
+"""The functional API: ``grad``, ``value_and_grad`` and ``gradients``, with higher-order derivatives.
+
+``gradients(y, xs, create_graph=True)`` runs backward with every local derivative taken from the
+graph form of its rule (``ops.Op.graph``), so the gradients are Values that can be differentiated
+again; that is all ``grad(grad(f))`` needs. None of these functions touches ``.grad``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .graph import topological_order
+from .value import REGISTRY, Value, _as_float
+
+_depth = contextvars.ContextVar("chainrule_grad_depth", default=0)
+
+
+def gradients(
+    output: Value, inputs: Sequence[Value], *, create_graph: bool = False, gradient: float = 1.0
+) -> list[Any]:
+    """d output / d x (times ``gradient``) for each x in ``inputs``; 0.0 where x is not used.
+
+    With ``create_graph`` the results are Values whose graphs record how they were computed, so
+    they can be differentiated again; otherwise they are floats.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__}")
+    grads: dict[Value, Any] = {output: _as_float(gradient)}
+    for v in reversed(topological_order(output)):
+        g = grads.get(v)
+        if g is None or not v._op:
+            continue
+        if create_graph:
+            pairs = zip(v._inputs, _graph_locals(v))
+            pairs = ((x, d) for x, d in pairs if isinstance(x, Value))  # type: ignore[assignment]
+        else:
+            pairs = zip(v._parents, v._local)  # type: ignore[assignment]
+        for p, d in pairs:
+            term = g if (type(d) is float and d == 1.0) else d * g
+            grads[p] = grads[p] + term if p in grads else term
+    out = []
+    for x in inputs:
+        g = grads.get(x, 0.0)
+        out.append(g if create_graph or type(g) is float else float(g))
+    return out
+
+
+def _graph_locals(v: Value) -> tuple[Any, ...]:
+    """The local derivatives of node v as Values, from the graph form of its rule."""
+    op = REGISTRY[v._op]
+    if op.graph is None:
+        raise NotImplementedError(
+            f"{op.name}: no graph form for higher-order derivatives (pass graph= to define_op)"
+        )
+    inputs = tuple(x if isinstance(x, Value) else Value(x) for x in v._inputs)
+    return op.graph(v, *inputs)
+
+
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0
+) -> Callable[..., tuple[Any, Any]]:
+    """Return a function that computes ``(f(*args), d f / d args[argnums])``.
+
+    Called with plain numbers it returns floats. Called inside another ``grad`` or
+    ``value_and_grad`` it returns Values, so derivatives compose: ``grad(grad(f))``.
+    """
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)  # type: ignore[arg-type]
+
+    def wrapped(*args: Any) -> tuple[Any, Any]:
+        for i in nums:
+            if not -len(args) <= i < len(args):
+                raise IndexError(f"argnums {i} is out of range for {len(args)} arguments")
+        nested = _depth.get() > 0
+        token = _depth.set(_depth.get() + 1)
+        try:
+            xs = list(args)
+            for i in nums:
+                if not isinstance(xs[i], Value):
+                    xs[i] = Value(_as_float(xs[i]))
+            y = f(*xs)
+            if not isinstance(y, Value):
+                y = Value(_as_float(y))
+            gs = gradients(y, [xs[i] for i in nums], create_graph=nested)
+        finally:
+            _depth.reset(token)
+        if not nested:
+            y = y.data
+        return y, (gs[0] if single else tuple(gs))
+
+    return wrapped
+
+
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Return a function that computes d f / d args[argnums] (a tuple for several argnums)."""
+    vg = value_and_grad(f, argnums)
+
+    def wrapped(*args: Any) -> Any:
+        return vg(*args)[1]
+
+    return wrapped

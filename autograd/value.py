@@ -1,0 +1,389 @@
+"""Value: a float that remembers how it was computed, so ``backward`` can apply the chain rule.
+
+Every operation looks its rule up in ``ops`` and records the result as a node: its inputs and the
+local derivative with respect to each, as floats. The graph walk lives in ``graph``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import numbers
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Union
+
+from . import ops
+from .ops import Number, Op
+
+Operand = Union["Value", Number]
+
+# --- recording switch (no_grad) ---
+
+_recording = contextvars.ContextVar("chainrule_recording", default=True)
+_no_grad_blocks = 0  # no_grad blocks open in any thread: while 0, no op asks the ContextVar
+_no_grad_lock = threading.Lock()
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block operations compute values but record no graph. Nests; per thread."""
+    global _no_grad_blocks
+    with _no_grad_lock:
+        _no_grad_blocks += 1
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+        with _no_grad_lock:
+            _no_grad_blocks -= 1
+
+
+def is_recording() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _recording.get()
+
+
+# --- the op registry: built-in rules plus the user's own (define_op) ---
+
+REGISTRY: dict[str, Op] = dict(ops.OPS)
+
+
+def _as_float(x: object) -> float:
+    """A plain number as a float; anything else (str, None, bool, list, Value) is a TypeError."""
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"expected an int or float, got {type(x).__name__} {x!r}")
+
+
+def _is_number(x: object) -> bool:
+    t = type(x)
+    if t is float or t is int:
+        return True
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and not isinstance(x, Value)
+
+
+_new = object.__new__
+
+
+class Value:
+    """A scalar in the graph: ``data``, its gradient ``grad`` and how it was made.
+
+    Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``.data`` so that ``max`` and ``sorted``
+    work; they record nothing. ``==`` and ``hash`` are identity, so Values can key dicts and sets.
+    """
+
+    # _a, _b: the inputs (a Value, a float constant, or None when absent); _da, _db: the local
+    # derivative with respect to each Value input (None for a constant or absent input). A node
+    # with many inputs keeps a tuple of Value parents in _a and the aligned locals in _da, and
+    # the op's full input tuple in _b (for higher-order derivatives). _mark is scratch for graph.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_mark")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError("Value(...) takes a number; use v.detach() to copy a Value")
+        try:
+            self.data = _as_float(data)
+        except TypeError:
+            raise TypeError(f"Value() takes an int or float, got {type(data).__name__}") from None
+        self.grad = 0.0
+        self.label = label
+        self._op = ""
+        self._a = self._da = self._b = self._db = self._mark = None
+
+    # --- the graph as tuples (for drawing, checking and higher-order derivatives) ---
+
+    @property
+    def _parents(self) -> tuple[Value, ...]:
+        """The Value inputs, in order, with repeats (``a*a`` has ``(a, a)``)."""
+        if type(self._da) is tuple:
+            return self._a
+        return tuple(v for v, d in ((self._a, self._da), (self._b, self._db)) if d is not None)
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        """d self / d parent for each of ``_parents``, as recorded by the forward pass."""
+        if type(self._da) is tuple:
+            return self._da
+        return tuple(d for d in (self._da, self._db) if d is not None)
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The parents as a set, as micrograd names them."""
+        return set(self._parents)
+
+    @property
+    def _inputs(self) -> tuple[Any, ...]:
+        """All inputs of the op that made this node, constants included, in the rule's order."""
+        if type(self._da) is tuple:
+            return self._b if self._b is not None else self._a
+        return tuple(x for x in (self._a, self._b) if x is not None)
+
+    # --- arithmetic (Python numbers are constants, not parents) ---
+
+    def __add__(self, other: Operand) -> Value:  # self + other
+        return _binary(ops.add, "add", self, other)
+
+    def __radd__(self, other: Number) -> Value:  # other + self
+        return _binary(ops.add, "add", other, self)
+
+    def __sub__(self, other: Operand) -> Value:  # self - other
+        return _binary(ops.sub, "sub", self, other)
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        return _binary(ops.sub, "sub", other, self)
+
+    def __mul__(self, other: Operand) -> Value:  # self * other
+        return _binary(ops.mul, "mul", self, other)
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        return _binary(ops.mul, "mul", other, self)
+
+    def __truediv__(self, other: Operand) -> Value:  # self / other
+        return _binary(ops.div, "div", self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        return _binary(ops.div, "div", other, self)
+
+    def __neg__(self) -> Value:  # -self
+        return _unary(ops.neg, "neg", self)
+
+    def __pos__(self) -> Value:  # +self
+        return self
+
+    def __pow__(self, other: Operand) -> Value:  # self ** other
+        if isinstance(other, Value):
+            return _binary(ops.pow, "powv", self, other)
+        if not _is_number(other):
+            return NotImplemented
+        return _binary(ops.pow_number, "pow", self, other)
+
+    def __rpow__(self, other: Number) -> Value:  # other ** self
+        return _binary(ops.pow, "powv", other, self)
+
+    def __abs__(self) -> Value:
+        return _unary(ops.abs_, "abs", self)
+
+    # --- functions ---
+
+    def exp(self) -> Value:
+        return _unary(ops.exp, "exp", self)
+
+    def log(self) -> Value:
+        return _unary(ops.log, "log", self)
+
+    def sqrt(self) -> Value:
+        return _unary(ops.sqrt, "sqrt", self)
+
+    def tanh(self) -> Value:
+        return _unary(ops.tanh, "tanh", self)
+
+    def sigmoid(self) -> Value:
+        return _unary(ops.sigmoid, "sigmoid", self)
+
+    def softplus(self) -> Value:
+        return _unary(ops.softplus, "softplus", self)
+
+    def relu(self) -> Value:
+        return _unary(ops.relu, "relu", self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return _binary(ops.leaky_relu, "leaky_relu", self, slope)
+
+    def abs(self) -> Value:
+        return _unary(ops.abs_, "abs", self)
+
+    def sin(self) -> Value:
+        return _unary(ops.sin, "sin", self)
+
+    def cos(self) -> Value:
+        return _unary(ops.cos, "cos", self)
+
+    # --- comparisons compare .data; equality stays identity ---
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- gradients ---
+
+    def backward(self, gradient: Number = 1.0, *, check_finite: bool = False) -> None:
+        """Add d self / d leaf (times ``gradient``) into every leaf's ``.grad``.
+
+        Leaf gradients accumulate across calls, as in PyTorch; every interior node's ``.grad``
+        is reset first, so after the call it holds exactly d self / d node for this pass. With
+        ``check_finite``, the first NaN or inf gradient raises FloatingPointError naming the
+        node, and every ``.grad`` is left as it was before the call.
+        """
+        from .graph import backward
+
+        backward(self, gradient, check_finite=check_finite)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this graph."""
+        return Value(self.data, self.label)
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this Value ('' for a leaf)."""
+        return self._op
+
+    def __repr__(self) -> str:
+        extra = f", label={self.label!r}" if self.label else ""
+        extra += f", op={self._op!r}" if self._op else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else _as_float(x)
+
+
+# --- recording a node ---
+
+
+def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
+    v = _new(Value)
+    v.data = out
+    v.grad = 0.0
+    v.label = ""
+    v._mark = None
+    if _no_grad_blocks and not _recording.get():
+        v._op = ""
+        v._a = v._da = v._b = v._db = None
+        return v
+    v._op = op
+    v._a = a
+    v._da = da
+    v._b = b
+    v._db = db
+    return v
+
+
+def _unary(rule: Callable[[float], ops.Rule], op: str, a: Value) -> Value:
+    out, local = rule(a.data)
+    return _node(out, op, a, local[0], None, None)
+
+
+def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -> Value:
+    """Apply a two-input rule; a plain number on either side is a constant, not a parent."""
+    if isinstance(a, Value):
+        if isinstance(b, Value):
+            out, local = rule(a.data, b.data)
+            return _node(out, op, a, local[0], b, local[1])
+        if not _is_number(b):
+            return NotImplemented
+        out, local = rule(a.data, float(b))
+        return _node(out, op, a, local[0], float(b), None)
+    if not _is_number(a):
+        return NotImplemented
+    out, local = rule(float(a), b.data)
+    return _node(out, op, float(a), None, b, local[1])
+
+
+def apply(op: Op, *inputs: Operand) -> Value:
+    """Apply any registered op to Values and numbers; numbers are constants, not parents."""
+    if not isinstance(op, Op):
+        raise TypeError(f"apply() takes an Op, got {type(op).__name__}")
+    floats = []
+    for x in inputs:
+        if isinstance(x, Value):
+            floats.append(x.data)
+        elif _is_number(x):
+            floats.append(float(x))
+        else:
+            raise TypeError(f"{op.name}: unsupported operand type {type(x).__name__!r}")
+    out, local = op.rule(*floats)
+    out = _checked_float(op.name, out)
+    if len(local) != len(inputs) and not (len(inputs) == 2 and len(local) == 1):
+        raise ValueError(
+            f"{op.name}: rule returned {len(local)} local derivatives for {len(inputs)} inputs"
+        )
+    if len(inputs) <= 2:
+        a, b = (inputs + (None,))[:2]
+        a = a if isinstance(a, Value) else (None if a is None else float(a))
+        b = b if isinstance(b, Value) else (None if b is None else float(b))
+        da = float(local[0]) if isinstance(a, Value) else None
+        db = float(local[1]) if isinstance(b, Value) and len(local) > 1 else None
+        return _node(out, op.name, a, da, b, db)
+    parents = tuple(x for x in inputs if isinstance(x, Value))
+    locals_ = tuple(float(d) for x, d in zip(inputs, local) if isinstance(x, Value))
+    # keep the full input tuple only when constants are mixed in (higher order needs them)
+    full = None if len(parents) == len(inputs) else tuple(
+        x if isinstance(x, Value) else float(x) for x in inputs
+    )
+    return _node(out, op.name, parents, locals_, full, None)
+
+
+def _checked_float(name: str, out: object) -> float:
+    if type(out) is float:
+        return out  # type: ignore[return-value]
+    try:
+        return _as_float(out)
+    except TypeError:
+        raise TypeError(f"{name}: rule returned {type(out).__name__}, not a float") from None
+
+
+def define_op(
+    name: str,
+    rule: Callable[..., ops.Rule],
+    graph: Callable[..., tuple[Any, ...]] | None = None,
+) -> Callable[..., Value]:
+    """Register an op of your own and return a function that applies it to Values and numbers.
+
+    ``rule(*floats) -> (out, local)`` gives the value and d out / d input_i as floats, exactly
+    like the built-in rules in ``ops``. ``graph(out, *inputs) -> local`` is optional: the same
+    derivatives written with Value operations, needed only for higher-order derivatives.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError("define_op: name must be a non-empty string")
+    if name in REGISTRY and REGISTRY[name].rule is not rule:
+        raise ValueError(f"define_op: an op named {name!r} already exists")
+    op = Op(name, rule, graph)
+    REGISTRY[name] = op
+
+    def apply_op(*inputs: Operand) -> Value:
+        return apply(op, *inputs)
+
+    apply_op.__name__ = name
+    apply_op.__doc__ = f"Apply the op {name!r}." + (f"\n\n{rule.__doc__}" if rule.__doc__ else "")
+    return apply_op
+
+
+# --- many inputs as one node ---
+
+
+def vsum(terms: Iterable[Operand], start: Operand = 0.0) -> Value:
+    """start + sum of terms as a single node, with local derivative 1 for each Value term."""
+    items = [*terms]
+    if isinstance(start, Value) or not _is_number(start) or float(start) != 0.0:
+        items.insert(0, start)
+    if not items:
+        return Value(0.0)
+    return apply(REGISTRY["sum"], *items)
+
+
+def dot(w: Iterable[Operand], x: Iterable[Operand], bias: Operand = 0.0) -> Value:
+    """bias + sum_i w_i * x_i as a single node: one local derivative per Value input."""
+    w, x = list(w), list(x)
+    if len(w) != len(x):
+        raise ValueError(f"dot: {len(w)} weights but {len(x)} inputs")
+    return apply(REGISTRY["dot"], *w, *x, bias)
+
+
+__all__ = ["Value", "no_grad", "is_recording", "define_op", "apply", "vsum", "dot", "Op"]

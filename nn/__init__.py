@@ -1,0 +1,1 @@
+"""chainrule's neural-network library, built on ``autograd``."""
