@@ -33,4 +33,12 @@ def __getattr__(name: str):  # draw_dot and friends import graphviz only when as
         from . import viz
 
         return getattr(viz, name)
+    if name == "step_through":
+        from . import stepthrough
+
+        return stepthrough.step_through
+    if name == "explain":
+        from . import chain
+
+        return chain.explain
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .functional import gradients
-from .value import Value, _as_float, no_grad
+from .value import Value, _as_float
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,13 @@ def gradcheck(
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     analytic = tuple(gradients(out, leaves))
     numeric = []
-    with no_grad():
-        for i, x in enumerate(xs):
-            h = eps * max(1.0, abs(x))
-            up = [Value(x + h if j == i else y) for j, y in enumerate(xs)]
-            down = [Value(x - h if j == i else y) for j, y in enumerate(xs)]
-            numeric.append((_scalar(f(*up)) - _scalar(f(*down))) / (2.0 * h))
+    # NOTE: f runs with recording on, so an f that takes gradients itself (a second derivative
+    # checked by ``gradients(..., create_graph=True)``) computes them here too.
+    for i, x in enumerate(xs):
+        h = eps * max(1.0, abs(x))
+        up = [Value(x + h if j == i else y) for j, y in enumerate(xs)]
+        down = [Value(x - h if j == i else y) for j, y in enumerate(xs)]
+        numeric.append((_scalar(f(*up)) - _scalar(f(*down))) / (2.0 * h))
     worst = max(
         (abs(a - n) / max(1.0, abs(a), abs(n)) for a, n in zip(analytic, numeric)), default=0.0
     )

@@ -81,7 +81,11 @@ def value_and_grad(
         try:
             xs = list(args)
             for i in nums:
-                if not isinstance(xs[i], Value):
+                if isinstance(xs[i], Value):
+                    # NOTE: a fresh node for x, so that d/dx here is not mixed up with uses of
+                    # x that f closes over (perturbation confusion in nested grads).
+                    xs[i] = xs[i] * 1.0
+                else:
                     xs[i] = Value(_as_float(xs[i]))
             y = f(*xs)
             if not isinstance(y, Value):

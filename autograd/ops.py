@@ -15,6 +15,7 @@ uses. Tests check that both views agree for every op in ``OPS``. This module imp
 | pow (k)   | a ** k, k a number  | k * a**(k-1)                     | a < 0, k not integer -> ValueError;     |
 |           |                     |                                  | 0 ** (k<0) -> ZeroDivisionError;        |
 |           |                     |                                  | 0 < k < 1 at a = 0: +inf                |
+|           |                     |                                  | a ** 0 = 1 with slope 0, for every a    |
 | pow       | a ** b, b a Value   | b * a**(b-1), out * ln a         | a > 0, or a = 0 with b > 0 (then 0, 0)  |
 | exp       | e ** a              | out                              | overflow -> OverflowError               |
 | log       | ln a                | 1/a                              | a <= 0 -> ValueError                    |
@@ -25,7 +26,7 @@ uses. Tests check that both views agree for every op in ``OPS``. This module imp
 | relu      | max(a, 0)           | 1 if a > 0 else 0                | 0 at the kink, as in PyTorch            |
 | leaky_relu| a if a > 0 else s*a | 1 if a > 0 else s                | slope s (default 0.01); s at the kink   |
 | abs       | abs(a)              | sign(a)                          | 0 at the kink, as in PyTorch            |
-| sin, cos  | sin a, cos a        | cos a, -sin a                    | -                                       |
+| sin, cos  | sin a, cos a        | cos a, -sin a                    | a = +-inf -> ValueError                 |
 | sum       | a_1 + ... + a_n     | 1, ..., 1                        | one node for many terms                 |
 | dot       | sum w_i x_i + c     | x_1..x_n, w_1..w_n, 1            | one node for a whole neuron             |
 """
@@ -82,11 +83,11 @@ def neg(a: float) -> Rule:
 
 def pow_number(a: float, k: float) -> Rule:
     """a ** k for a constant exponent k; d/da = k * a**(k-1)."""
+    if k == 0.0:  # a ** 0 = 1 for every a, as Python has it (and a ** -1 may overflow)
+        return 1.0, (0.0,)
     if a == 0.0:
         if k < 0.0:
             raise ZeroDivisionError(f"pow: 0.0 ** {k!r} (zero to a negative power)")
-        if k == 0.0:
-            return 1.0, (0.0,)
         # NOTE: the slope of a**k at 0 is infinite for 0 < k < 1, as in PyTorch.
         return 0.0, (k * 0.0 ** (k - 1.0) if k >= 1.0 else math.inf,)
     if a < 0.0 and not float(k).is_integer():
@@ -106,6 +107,8 @@ def pow(a: float, b: float) -> Rule:
             return out, (b * a ** (b - 1.0), out * math.log(a))
         except OverflowError:
             raise OverflowError(f"pow: {a!r} ** {b!r} overflows a float") from None
+    if math.isnan(a):  # NaN in, NaN out: inputs may be non-finite (see backward's check_finite)
+        return a, (a, a)
     if a == 0.0 and b > 0.0:
         # NOTE: 0 ** b is 0 for every b > 0, so d/db is exactly 0 there.
         return 0.0, (b * 0.0 ** (b - 1.0) if b >= 1.0 else math.inf, 0.0)
@@ -163,7 +166,9 @@ def softplus(a: float) -> Rule:
 
 
 def relu(a: float) -> Rule:
-    return (a, (1.0,)) if a > 0.0 else (0.0, (0.0,))
+    if a > 0.0:
+        return a, (1.0,)
+    return (a if math.isnan(a) else 0.0), (0.0,)  # NOTE: NaN stays NaN, as in PyTorch
 
 
 def leaky_relu(a: float, slope: float) -> Rule:
@@ -173,14 +178,20 @@ def leaky_relu(a: float, slope: float) -> Rule:
 def abs_(a: float) -> Rule:
     if a > 0.0:
         return a, (1.0,)
-    return -a if a < 0.0 else 0.0, (-1.0 if a < 0.0 else 0.0,)
+    if a < 0.0:
+        return -a, (-1.0,)
+    return (0.0, (0.0,)) if a == 0.0 else (a, (a,))  # NOTE: NaN in, NaN out
 
 
 def sin(a: float) -> Rule:
+    if math.isinf(a):
+        raise domain_error("sin", f"input must be finite, got {a!r}")
     return math.sin(a), (math.cos(a),)
 
 
 def cos(a: float) -> Rule:
+    if math.isinf(a):
+        raise domain_error("cos", f"input must be finite, got {a!r}")
     return math.cos(a), (-math.sin(a),)
 
 
@@ -209,7 +220,7 @@ OPS: dict[str, Op] = {
         Op("mul", mul, lambda out, a, b: (b, a)),
         Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b))),
         Op("neg", neg, lambda out, a: (-1.0,)),
-        Op("pow", pow_number, lambda out, a, k: (k * a ** (k - 1.0),)),
+        Op("pow", pow_number, lambda out, a, k: _pow_graph(a, float(k))),
         Op("powv", pow, lambda out, a, b: (b * a ** (b - 1.0), out * a.log())),
         Op("exp", exp, lambda out, a: (out,)),
         Op("log", log, lambda out, a: (1.0 / a,)),
@@ -226,6 +237,11 @@ OPS: dict[str, Op] = {
         Op("dot", dot, lambda out, *args: _dot_graph(args)),
     )
 }
+
+
+def _pow_graph(a: Any, k: float) -> tuple[Any, ...]:
+    # NOTE: k stays a number, so a ** (k - 1) is again the constant-exponent op, valid for a < 0.
+    return (k * a ** (k - 1.0) if k else 0.0,)
 
 
 def _dot_graph(args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -11,6 +11,7 @@ import numbers
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import compress
 from typing import Any, Union
 
 from . import ops
@@ -191,6 +192,8 @@ class Value:
         return _unary(ops.relu, "relu", self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
+        if not _is_number(slope):  # a constant, not a parent
+            raise TypeError(f"leaky_relu: slope must be a number, got {type(slope).__name__}")
         return _binary(ops.leaky_relu, "leaky_relu", self, slope)
 
     def abs(self) -> Value:
@@ -275,9 +278,25 @@ def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     return v
 
 
+# NOTE: _unary and _binary make their node inline (the body of _node): they run once per
+# operation, and a function call is a good part of their cost.
+
+
 def _unary(rule: Callable[[float], ops.Rule], op: str, a: Value) -> Value:
     out, local = rule(a.data)
-    return _node(out, op, a, local[0], None, None)
+    v = _new(Value)
+    v.data = out
+    v.grad = 0.0
+    v.label = ""
+    v._mark = v._b = v._db = None
+    if _no_grad_blocks and not _recording.get():
+        v._op = ""
+        v._a = v._da = None
+        return v
+    v._op = op
+    v._a = a
+    v._da = local[0]
+    return v
 
 
 def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -> Value:
@@ -285,15 +304,36 @@ def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -
     if isinstance(a, Value):
         if isinstance(b, Value):
             out, local = rule(a.data, b.data)
-            return _node(out, op, a, local[0], b, local[1])
-        if not _is_number(b):
-            return NotImplemented
-        out, local = rule(a.data, float(b))
-        return _node(out, op, a, local[0], float(b), None)
-    if not _is_number(a):
-        return NotImplemented
-    out, local = rule(float(a), b.data)
-    return _node(out, op, float(a), None, b, local[1])
+            da, db = local[0], local[1]
+        else:
+            if type(b) is not float:
+                if not _is_number(b):
+                    return NotImplemented
+                b = float(b)
+            out, local = rule(a.data, b)
+            da, db = local[0], None
+    else:
+        if type(a) is not float:
+            if not _is_number(a):
+                return NotImplemented
+            a = float(a)
+        out, local = rule(a, b.data)
+        da, db = None, local[1]
+    v = _new(Value)
+    v.data = out
+    v.grad = 0.0
+    v.label = ""
+    v._mark = None
+    if _no_grad_blocks and not _recording.get():
+        v._op = ""
+        v._a = v._da = v._b = v._db = None
+        return v
+    v._op = op
+    v._a = a
+    v._da = da
+    v._b = b
+    v._db = db
+    return v
 
 
 def apply(op: Op, *inputs: Operand) -> Value:
@@ -310,12 +350,13 @@ def apply(op: Op, *inputs: Operand) -> Value:
             raise TypeError(f"{op.name}: unsupported operand type {type(x).__name__!r}")
     out, local = op.rule(*floats)
     out = _checked_float(op.name, out)
-    if len(local) != len(inputs) and not (len(inputs) == 2 and len(local) == 1):
+    # trailing constant parameters (pow's k, leaky_relu's slope) may go without a local
+    if len(local) > len(inputs) or any(isinstance(x, Value) for x in inputs[len(local) :]):
         raise ValueError(
             f"{op.name}: rule returned {len(local)} local derivatives for {len(inputs)} inputs"
         )
     if len(inputs) <= 2:
-        a, b = (inputs + (None,))[:2]
+        a, b = (inputs + (None, None))[:2]
         a = a if isinstance(a, Value) else (None if a is None else float(a))
         b = b if isinstance(b, Value) else (None if b is None else float(b))
         da = float(local[0]) if isinstance(a, Value) else None
@@ -352,8 +393,8 @@ def define_op(
     """
     if not isinstance(name, str) or not name:
         raise ValueError("define_op: name must be a non-empty string")
-    if name in REGISTRY and REGISTRY[name].rule is not rule:
-        raise ValueError(f"define_op: an op named {name!r} already exists")
+    if name in ops.OPS:  # your own ops may be redefined (re-run a cell); built-ins may not
+        raise ValueError(f"define_op: {name!r} is a built-in op; choose another name")
     op = Op(name, rule, graph)
     REGISTRY[name] = op
 
@@ -375,15 +416,47 @@ def vsum(terms: Iterable[Operand], start: Operand = 0.0) -> Value:
         items.insert(0, start)
     if not items:
         return Value(0.0)
-    return apply(REGISTRY["sum"], *items)
+    return _nary(_SUM, tuple(items))
 
 
 def dot(w: Iterable[Operand], x: Iterable[Operand], bias: Operand = 0.0) -> Value:
     """bias + sum_i w_i * x_i as a single node: one local derivative per Value input."""
-    w, x = list(w), list(x)
+    if type(w) is not list and type(w) is not tuple:
+        w = list(w)
+    if type(x) is not list and type(x) is not tuple:
+        x = list(x)
     if len(w) != len(x):
         raise ValueError(f"dot: {len(w)} weights but {len(x)} inputs")
-    return apply(REGISTRY["dot"], *w, *x, bias)
+    return _nary(_DOT, (*w, *x, bias))
+
+
+_SUM, _DOT = ops.OPS["sum"], ops.OPS["dot"]
+
+
+def _nary(op: Op, inputs: tuple[Any, ...]) -> Value:
+    """``apply`` for the built-in n-ary ops, fast when the inputs are Values and floats.
+
+    The rule is called once on all the inputs and its local derivatives are kept as returned;
+    all-Value inputs (a hidden layer's neuron) cost one comprehension. Other inputs (ints,
+    Value subclasses, wrong types) take the general path, with its checks and error messages.
+    """
+    data = [x.data for x in inputs if type(x) is Value]
+    if len(data) == len(inputs):  # all Values
+        out, local = op.rule(*data)
+        return _node(out, op.name, inputs, local, None, None)
+    data, parents, mask = [], [], []  # Values and float constants: one pass sorts them
+    for x in inputs:
+        if type(x) is Value:
+            data.append(x.data)
+            parents.append(x)
+            mask.append(True)
+        elif type(x) is float:
+            data.append(x)
+            mask.append(False)
+        else:
+            return apply(op, *inputs)
+    out, local = op.rule(*data)
+    return _node(out, op.name, (*parents,), (*compress(local, mask),), inputs, None)
 
 
 __all__ = ["Value", "no_grad", "is_recording", "define_op", "apply", "vsum", "dot", "Op"]

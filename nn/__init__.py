@@ -1,1 +1,60 @@
-"""chainrule's neural-network library, built on ``autograd``."""
+"""chainrule's neural-network library on top of ``autograd``: modules, losses, optimizers, fit.
+
+Importing it loads no plotting or progress-bar library (those are imported where they are used).
+"""
+
+from .data import (
+    DATASETS,
+    batches,
+    make_circles,
+    make_moons,
+    make_regression,
+    make_spiral,
+    make_xor,
+    train_test_split,
+)
+from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
+from .losses import binary_cross_entropy, cross_entropy, hinge, l2, logsumexp, mse, softmax
+from .module import Module
+from .optim import SGD, Adam, AdamW, Optimizer
+from .schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
+from .serialize import load, save
+from .train import History, accuracy, fit, predict
+
+__all__ = [
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "ACTIVATIONS",
+    "INITS",
+    "mse",
+    "hinge",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "l2",
+    "logsumexp",
+    "softmax",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "LinearDecay",
+    "StepDecay",
+    "ExponentialDecay",
+    "CosineDecay",
+    "make_moons",
+    "make_circles",
+    "make_spiral",
+    "make_xor",
+    "make_regression",
+    "DATASETS",
+    "batches",
+    "train_test_split",
+    "fit",
+    "History",
+    "accuracy",
+    "predict",
+    "save",
+    "load",
+]

@@ -1,0 +1,237 @@
+"""Backward, one node at a time: ``step_through(root)`` records each chain-rule step as a frame.
+
+Frame k holds the node whose gradient was just computed and the terms that made it,
+grad(v) = sum over uses c of grad(c) * d c / d v. Frames draw with ``viz``, save as images, or
+make one self-contained HTML page with a slider. Nothing here touches ``.grad``.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .graph import topological_order
+from .value import Value, _as_float
+from .viz import Names, as_names, auto_names, emit, format_factor, format_number, plan_graph
+
+CURRENT = "#ffd54f"  # the node whose gradient this frame computes
+TERM = "#ef6c00"  # the edges its gradient flows back along
+MAX_FRAMES = 400  # frames drawn by save_images and to_html at most
+
+
+@dataclass(frozen=True)
+class Term:
+    """One use of a node: grad(consumer) * d consumer / d node."""
+
+    consumer: Value
+    upstream: float  # grad(consumer) = d root / d consumer
+    local: float  # d consumer / d node, as recorded in the forward pass
+
+    @property
+    def product(self) -> float:
+        return self.upstream * self.local
+
+
+@dataclass(frozen=True)
+class Step:
+    """A node whose gradient is now final, and the sum of terms that produced it."""
+
+    node: Value
+    grad: float
+    terms: tuple[Term, ...]  # empty for the root: its gradient is the seed
+
+
+class BackwardSteps:
+    """The frames of one backward pass over the graph of ``root``, in the order backward runs."""
+
+    def __init__(self, root: Value, gradient: float = 1.0, names: Names = None) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"step_through: root must be a Value, got {type(root).__name__}")
+        try:
+            seed = _as_float(gradient)
+        except TypeError:
+            raise TypeError(
+                f"step_through: gradient must be a number, got {type(gradient).__name__}"
+            ) from None
+        self.root = root
+        self.order = topological_order(root)
+        self.names = auto_names(self.order, as_names(names, "step_through"))
+        uses: dict[Value, list[tuple[Value, float]]] = {}
+        for c in self.order:
+            for p, d in zip(c._parents, c._local, strict=True):
+                uses.setdefault(p, []).append((c, d))
+        grads: dict[Value, float] = {root: seed}
+        self.steps: list[Step] = [Step(root, seed, ())]
+        for v in reversed(self.order[:-1]):  # every use of v is done before v
+            terms = tuple(Term(c, grads[c], d) for c, d in uses.get(v, ()))
+            g = 0.0
+            for t in terms:
+                g += t.product
+            grads[v] = g
+            self.steps.append(Step(v, g, terms))
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, k: int) -> Step:
+        return self.steps[k]
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def grads(self, k: int = -1) -> dict[Value, float]:
+        """{node: d root / d node} for every node done by the end of frame k (default: all)."""
+        k = range(len(self.steps))[k]
+        return {s.node: s.grad for s in self.steps[: k + 1]}
+
+    def caption(self, k: int) -> str:
+        """The chain-rule sum of frame k, in words and numbers."""
+        s = self.steps[range(len(self.steps))[k]]
+        name = self.names[s.node]
+        head = f"step {k % len(self.steps) + 1} of {len(self.steps)}: "
+        if s.node is self.root:
+            return f"{head}grad {name} = {format_number(s.grad)} (the seed: d {name} / d {name})"
+        if not s.terms:
+            return f"{head}grad {name} = 0 ({name} is not used on the way to the output)"
+        symbolic = " + ".join(
+            f"grad {self.names[t.consumer]} * d{self.names[t.consumer]}/d{name}" for t in s.terms
+        )
+        numbers = " + ".join(
+            f"{format_factor(t.upstream)} * {format_factor(t.local)}" for t in s.terms
+        )
+        return f"{head}grad {name} = {symbolic}\n= {numbers} = {format_number(s.grad)}"
+
+    def draw(self, k: int, *, rankdir: str = "LR", format: str = "svg") -> Any:
+        """Frame k as a graphviz Digraph: gradients known so far, this node and its terms lit."""
+        k = range(len(self.steps))[k]
+        done = self.grads(k)
+        plan = plan_graph(self.order, names=self.names, grads=done)
+        for v in self.order:
+            if v not in done:
+                plan.nodes[plan.value_id(v)]["fontcolor"] = "#9e9e9e"
+        s = self.steps[k]
+        vid = plan.value_id(s.node)
+        plan.nodes[vid].update(style="filled", fillcolor=CURRENT, penwidth="2.5")
+        labels: dict[Value, list[str]] = {}
+        for t in s.terms:
+            labels.setdefault(t.consumer, []).append(
+                f"{format_factor(t.upstream)} * {format_factor(t.local)}"
+            )
+        for c, parts in labels.items():
+            oid = plan.op_id(c)
+            edge = {"color": TERM, "penwidth": "2.5", "fontcolor": TERM}
+            plan.edges[(vid, oid)].update(edge, label=" + ".join(parts), dir="back")
+            plan.edges[(oid, plan.value_id(c))].update(edge, dir="back")
+        return emit(plan, rankdir=rankdir, caption=self.caption(k), fmt=format)
+
+    def save_images(
+        self, directory: str | Path, format: str = "svg", prefix: str = "step"
+    ) -> list[Path]:
+        """Write one image per frame (``step001.svg``, ...) and return their paths."""
+        if format not in ("svg", "png"):
+            raise ValueError(f"save_images: format must be 'svg' or 'png', got {format!r}")
+        self._check_size("save_images")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        width = len(str(len(self.steps)))
+        paths = []
+        for k in range(len(self.steps)):
+            path = directory / f"{prefix}{k + 1:0{width}d}.{format}"
+            path.write_bytes(self.draw(k).pipe(format=format))
+            paths.append(path)
+        return paths
+
+    def to_html(self, path: str | Path | None = None, title: str = "Backpropagation") -> str:
+        """One self-contained HTML page (inline SVGs, a slider, no network); written to path."""
+        self._check_size("to_html")
+        frames = []
+        for k in range(len(self.steps)):
+            svg = self.draw(k).pipe(format="svg", encoding="utf-8")
+            svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
+            hidden = "" if k == 0 else " hidden"
+            frames.append(f'<div class="frame"{hidden}>{svg}</div>')
+        captions = [html.escape(self.caption(k)) for k in range(len(self.steps))]
+        page = _PAGE.format(
+            uid=f"chainrule-steps-{uuid.uuid4().hex[:8]}",
+            title=html.escape(title),
+            last=len(self.steps) - 1,
+            frames="\n".join(frames),
+            captions="\n".join(
+                f'<pre class="caption"{"" if k == 0 else " hidden"}>{c}</pre>'
+                for k, c in enumerate(captions)
+            ),
+        )
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _check_size(self, caller: str) -> None:
+        # NOTE: every frame draws the whole graph, so the work grows as frames squared.
+        if len(self.steps) > MAX_FRAMES:
+            raise ValueError(
+                f"{caller}: {len(self.steps)} frames is more than {MAX_FRAMES}, too many to "
+                "draw; step through a smaller graph, or draw single frames with draw(k)"
+            )
+
+
+def step_through(root: Value, gradient: float = 1.0, *, names: Names = None) -> BackwardSteps:
+    """Record backward on the graph of ``root`` as frames, one per node that gets a gradient."""
+    return BackwardSteps(root, gradient, names)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 1em; }}
+.controls {{ display: flex; gap: .5em; align-items: center; margin-bottom: .5em; }}
+input[type=range] {{ flex: 1; max-width: 40em; }}
+pre.caption {{ background: #fff8e1; padding: .5em; white-space: pre-wrap; }}
+.frame svg {{ max-width: 100%; height: auto; }}
+</style></head><body>
+<div id="{uid}">
+<h2>{title}</h2>
+<div class="controls">
+<button class="prev">&larr; prev</button>
+<input class="slider" type="range" min="0" max="{last}" value="0">
+<button class="next">next &rarr;</button>
+<span class="where"></span>
+</div>
+{captions}
+{frames}
+</div>
+<script>
+(function () {{
+  var root = document.getElementById("{uid}");
+  var frames = root.querySelectorAll(".frame");
+  var captions = root.querySelectorAll(".caption");
+  var slider = root.querySelector(".slider");
+  var where = root.querySelector(".where");
+  function show(k) {{
+    k = Math.max(0, Math.min(frames.length - 1, k));
+    for (var i = 0; i < frames.length; i++) {{
+      frames[i].hidden = i !== k;
+      captions[i].hidden = i !== k;
+    }}
+    slider.value = k;
+    where.textContent = "frame " + (k + 1) + " / " + frames.length;
+  }}
+  slider.addEventListener("input", function () {{ show(+slider.value); }});
+  root.querySelector(".prev").onclick = function () {{ show(+slider.value - 1); }};
+  root.querySelector(".next").onclick = function () {{ show(+slider.value + 1); }};
+  root.tabIndex = 0;
+  root.addEventListener("keydown", function (e) {{
+    if (e.key === "ArrowLeft") show(+slider.value - 1);
+    if (e.key === "ArrowRight") show(+slider.value + 1);
+  }});
+  show(0);
+}})();
+</script>
+</body></html>
+"""

@@ -1,0 +1,179 @@
+"""Losses: each takes a prediction (or a batch of them) and targets and returns a Value.
+
+A batch loss is the mean over its samples, summed as one ``vsum`` node. Everything that
+exponentiates goes through log-sum-exp or softplus, so no logit is too large.
+
+| loss                  | one sample                          | targets                |
+|-----------------------|-------------------------------------|------------------------|
+| mse                   | (p - t)**2 (mean over outputs too)  | numbers                |
+| hinge                 | max(0, 1 - y s)                     | y in {-1, +1}          |
+| binary_cross_entropy  | softplus(z) - t z = -log sigma(±z)  | t in [0, 1]            |
+| cross_entropy         | logsumexp(z) - z_y                  | class index y          |
+| l2 (regulariser)      | alpha * sum_i p_i**2                | -                      |
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd import Value, define_op, dot, vsum
+
+from .module import Module
+
+Scalar = Value | float
+
+
+# --- log-sum-exp as one node ---
+
+
+def _logsumexp_rule(*z: float) -> tuple[float, tuple[float, ...]]:
+    """log sum_i e**z_i; d/dz_i = softmax_i = e**(z_i - out)."""
+    m = max(z)
+    # NOTE: shift by the max so every exponent is <= 0: nothing overflows, one term is exactly 1.
+    exps = [math.exp(x - m) for x in z]
+    s = sum(exps)
+    return m + math.log(s), tuple(e / s for e in exps)
+
+
+_logsumexp = define_op(
+    "nn.logsumexp", _logsumexp_rule, lambda out, *z: tuple((x - out).exp() for x in z)
+)
+
+
+def logsumexp(z: Sequence[Scalar]) -> Value:
+    """log(sum_i e**z_i), computed stably, as a single node."""
+    z = list(z)
+    if not z:
+        raise ValueError("logsumexp: needs at least one value")
+    return _logsumexp(*z)
+
+
+def softmax(z: Sequence[Scalar]) -> list[Value]:
+    """e**z_i / sum_j e**z_j for each i (a probability vector)."""
+    lse = logsumexp(z)
+    return [(x - lse).exp() for x in z]
+
+
+# --- losses ---
+
+
+def mse(predictions: Any, targets: Any) -> Value:
+    """Mean squared error: mean of (p - t)**2 over every sample (and every output of a sample)."""
+    preds, ts = _pairs("mse", predictions, targets, vector=True)
+    return _mean([(p - t) ** 2 for p, t in zip(preds, ts, strict=True)])
+
+
+def hinge(scores: Any, labels: Any) -> Value:
+    """The SVM max-margin loss: mean of max(0, 1 - y s), labels y in {-1, +1}."""
+    ss, ys = _pairs("hinge", scores, labels)
+    for y in ys:
+        if y != 1.0 and y != -1.0:
+            raise ValueError(
+                f"hinge: labels must be -1 or +1, got {y!r} (for 0/1 labels pass 2 * y - 1)"
+            )
+    return _mean([(1.0 - y * s).relu() for s, y in zip(ss, ys, strict=True)])
+
+
+def binary_cross_entropy(logits: Any, targets: Any) -> Value:
+    """Mean of -[t log sigma(z) + (1 - t) log(1 - sigma(z))] = softplus(z) - t z, from logits z."""
+    zs, ts = _pairs("binary_cross_entropy", logits, targets)
+    for t in ts:
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: targets must be in [0, 1], got {t!r} "
+                "(for -1/+1 labels pass (y + 1) / 2)"
+            )
+    return _mean([z.softplus() - t * z for z, t in zip(zs, ts, strict=True)])
+
+
+def cross_entropy(logits: Any, targets: Any) -> Value:
+    """Softmax cross-entropy from logits: mean of logsumexp(z) - z_y over the batch.
+
+    ``logits`` is one sample's list of class scores with an int ``targets``, or a batch: a
+    list of such lists with a list of ints.
+    """
+    if _is_int(targets):
+        logits, targets = [logits], [targets]
+    batch, ys = _batch("cross_entropy", logits, targets)
+    terms = []
+    for i, (z, y) in enumerate(zip(batch, ys, strict=True)):
+        if isinstance(z, (Value, numbers.Real)) or not isinstance(z, Iterable):
+            raise TypeError(f"cross_entropy: sample {i} must be a list of class scores, got {z!r}")
+        z = list(z)
+        if not _is_int(y):
+            raise TypeError(f"cross_entropy: target {i} must be a class index (int), got {y!r}")
+        if not 0 <= y < len(z):
+            raise ValueError(f"cross_entropy: target {y} out of range for {len(z)} classes")
+        terms.append(logsumexp(z) - z[y])
+    return _mean(terms)
+
+
+def l2(parameters: Module | Iterable[Value], alpha: float = 1e-4) -> Value:
+    """alpha * sum_i p_i**2 over the parameters (a Module or a list of Values), as one node."""
+    params = parameters.parameters() if isinstance(parameters, Module) else list(parameters)
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"l2: parameters must be Values, got {type(p).__name__}")
+    # NOTE: dot(p, p) is sum p_i * p_i in micrograd's order; each p gets p * g twice: 2 p g.
+    return alpha * dot(params, params)
+
+
+# --- batches of (prediction, target) ---
+
+
+def _mean(terms: list[Value]) -> Value:
+    return vsum(terms) * (1.0 / len(terms))
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _target(name: str, t: Any) -> float:
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(f"{name}: targets must be numbers, got {type(t).__name__} {t!r}")
+    return float(t)
+
+
+def _prediction(name: str, p: Any) -> Value:
+    if isinstance(p, Value):
+        return p
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name}: predictions must be Values or numbers, got {type(p).__name__}")
+    return Value(float(p))
+
+
+def _batch(name: str, predictions: Any, targets: Any) -> tuple[list[Any], list[Any]]:
+    if isinstance(predictions, (str, bytes)) or not isinstance(predictions, Iterable):
+        raise TypeError(f"{name}: predictions must be a list, got {type(predictions).__name__}")
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
+        raise TypeError(f"{name}: targets must be a list, got {type(targets).__name__}")
+    preds, ts = list(predictions), list(targets)
+    if len(preds) != len(ts):
+        raise ValueError(f"{name}: {len(preds)} predictions but {len(ts)} targets")
+    if not preds:
+        raise ValueError(f"{name}: empty batch")
+    return preds, ts
+
+
+def _pairs(
+    name: str, predictions: Any, targets: Any, vector: bool = False
+) -> tuple[list[Value], list[float]]:
+    """Flatten a sample or a batch into aligned (prediction Value, target float) lists."""
+    if isinstance(predictions, (Value, numbers.Real)):
+        return [_prediction(name, predictions)], [_target(name, targets)]
+    preds, ts = _batch(name, predictions, targets)
+    out_p: list[Value] = []
+    out_t: list[float] = []
+    for p, t in zip(preds, ts, strict=True):
+        if vector and not isinstance(p, (Value, numbers.Real)):
+            sub_p, sub_t = _batch(name, p, t)
+            out_p.extend(_prediction(name, q) for q in sub_p)
+            out_t.extend(_target(name, u) for u in sub_t)
+        else:
+            out_p.append(_prediction(name, p))
+            out_t.append(_target(name, t))
+    return out_p, out_t

@@ -1,0 +1,194 @@
+"""Optimizers: SGD (momentum, weight decay), Adam, AdamW. They read ``p.grad``, write ``p.data``.
+
+State (velocities, moments) lives in the optimizer, in lists aligned with its parameters, never on
+the Values. ``lr`` is a number or a schedule ``k -> lr`` (see ``nn.schedules``), k = steps taken.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from autograd import Value
+
+from .module import Module
+
+LR = float | Callable[[int], float]
+
+
+class Optimizer:
+    """Base class: holds the parameters, the learning rate (or schedule) and the step count."""
+
+    def __init__(self, params: Module | Iterable[Value], lr: LR) -> None:
+        name = type(self).__name__
+        if isinstance(params, Module):
+            params = params.parameters()
+        elif isinstance(params, Value):
+            raise TypeError(f"{name}: params must be a list of Values or a Module, got one Value")
+        ps: list[Value] = []
+        seen: set[Value] = set()
+        for p in params:
+            if not isinstance(p, Value):
+                raise TypeError(f"{name}: params must be Values, got {type(p).__name__}")
+            if p not in seen:
+                seen.add(p)
+                ps.append(p)
+        if not ps:
+            raise ValueError(f"{name}: got an empty list of parameters")
+        if not callable(lr):
+            lr = _hyper(name, "lr", lr, low=0.0)
+        self.params = ps
+        self.schedule = lr
+        self.steps = 0  # how many times step() has run; a schedule sees this as k
+
+    @property
+    def lr(self) -> float:
+        """The learning rate the next ``step()`` will use."""
+        if not callable(self.schedule):
+            return self.schedule
+        lr = self.schedule(self.steps)
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0.0 <= lr < math.inf:
+            raise ValueError(f"{type(self).__name__}: schedule gave lr {lr!r} at step {self.steps}")
+        return float(lr)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Update every parameter from its ``.grad``; a NaN or inf gradient changes nothing."""
+        lr = self.lr
+        for i, p in enumerate(self.params):
+            if not math.isfinite(p.grad):
+                label = f" {p.label!r}" if p.label else ""
+                raise FloatingPointError(
+                    f"{type(self).__name__}.step: parameter {i}{label} has gradient {p.grad!r}; "
+                    "no parameter was changed"
+                )
+        self._update(lr)
+        self.steps += 1
+
+    def _update(self, lr: float) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.params)} parameters, lr={self.schedule!r})"
+
+
+class SGD(Optimizer):
+    """g = grad + wd p;  v = mu v + g;  p -= lr v  (PyTorch's SGD without dampening).
+
+    With ``nesterov`` the step uses g + mu v instead of v.
+    """
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: LR = 0.1,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        self.momentum = _hyper("SGD", "momentum", momentum, low=0.0, high=1.0)
+        self.weight_decay = _hyper("SGD", "weight_decay", weight_decay, low=0.0)
+        if nesterov and not self.momentum:
+            raise ValueError("SGD: nesterov needs momentum > 0")
+        self.nesterov = bool(nesterov)
+        self.velocity = [0.0] * len(self.params)
+
+    def _update(self, lr: float) -> None:
+        mu, wd, v = self.momentum, self.weight_decay, self.velocity
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd:
+                g += wd * p.data
+            if mu:
+                v[i] = mu * v[i] + g
+                g = g + mu * v[i] if self.nesterov else v[i]
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g**2;  p -= lr m^ / (sqrt(v^) + eps).
+
+    m^ = m / (1 - b1**t), v^ = v / (1 - b2**t) at step t = 1, 2, ...; ``weight_decay`` adds
+    wd p to the gradient (L2, as PyTorch's Adam does). For decoupled decay use AdamW.
+    """
+
+    _decoupled = False
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: LR = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        name = type(self).__name__
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{name}: betas must be a pair (b1, b2), got {betas!r}")
+        self.betas = (
+            _hyper(name, "betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+            _hyper(name, "betas[1]", betas[1], low=0.0, high=1.0, high_open=True),
+        )
+        self.eps = _hyper(name, "eps", eps, low=0.0)
+        self.weight_decay = _hyper(name, "weight_decay", weight_decay, low=0.0)
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def _update(self, lr: float) -> None:
+        b1, b2 = self.betas
+        t = self.steps + 1
+        c1, c2 = 1.0 - b1**t, 1.0 - b2**t  # bias corrections
+        wd, eps, m, v = self.weight_decay, self.eps, self.m, self.v
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd:
+                if self._decoupled:
+                    p.data -= lr * wd * p.data
+                else:
+                    g += wd * p.data
+            m[i] = b1 * m[i] + (1.0 - b1) * g
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g
+            p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p -= lr wd p, then the Adam step (Loshchilov & Hutter)."""
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: LR = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def _hyper(
+    owner: str,
+    what: str,
+    x: object,
+    *,
+    low: float,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A hyperparameter as a float, checked to lie in its range (a clear ValueError if not)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{owner}: {what} must be a number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    too_low = x <= low if low_open else x < low
+    too_high = x >= high if high_open else x > high
+    if too_low or too_high or not math.isfinite(x):
+        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{owner}: {what} must be in {lo}{low}, {high}{hi}, got {x!r}")
+    return x

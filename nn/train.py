@@ -1,0 +1,225 @@
+"""The training loop ``fit``, its ``History``, and the helpers it reports with (accuracy, predict).
+
+tqdm draws the progress bar and is imported only inside ``fit``; without it there is no bar.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, no_grad
+
+from . import losses
+from ._random import Seed, make_rng
+from .module import Module
+from .optim import SGD, Optimizer
+from .schedules import LinearDecay
+
+LossFn = Callable[[Any, Any], Value]
+
+LOSSES: dict[str, LossFn] = {
+    "hinge": losses.hinge,
+    "bce": losses.binary_cross_entropy,
+    "cross_entropy": losses.cross_entropy,
+    "mse": losses.mse,
+}
+
+
+# --- metrics ---
+
+
+def accuracy(scores: Sequence[Any], targets: Sequence[Any]) -> float:
+    """The fraction classified right: score > 0 vs label > 0.5 (labels -1/+1 or 0/1) for one
+    score per sample, argmax vs class index for a list of scores per sample."""
+    if len(scores) != len(targets) or not len(scores):
+        raise ValueError(f"accuracy: {len(scores)} scores but {len(targets)} targets")
+    correct = 0
+    for s, t in zip(scores, targets, strict=True):
+        if isinstance(s, (Value, numbers.Real)):
+            correct += (float(s) > 0.0) == (t > 0.5)
+        else:
+            xs = [float(v) for v in s]
+            correct += max(range(len(xs)), key=xs.__getitem__) == t
+    return correct / len(scores)
+
+
+def predict(model: Callable[[Any], Any], X: Sequence[Any]) -> list[Any]:
+    """The model's outputs on every row of X as floats (lists of floats for several outputs),
+    computed without recording a graph."""
+    with no_grad():
+        out = [model(x) for x in X]
+    return [float(o) if isinstance(o, Value) else [float(v) for v in o] for o in out]
+
+
+# --- fit ---
+
+
+@dataclass
+class History:
+    """What ``fit`` measured. Per-step numbers are for that step's batch, before its update."""
+
+    loss: list[float] = field(default_factory=list)  # data loss + regularisation
+    accuracy: list[float] = field(default_factory=list)  # empty for a loss without accuracy
+    lr: list[float] = field(default_factory=list)
+    epoch_loss: list[float] = field(default_factory=list)  # sample-weighted mean over the pass
+    epoch_accuracy: list[float] = field(default_factory=list)
+    steps: int = 0  # optimizer updates made
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+def fit(
+    model: Module,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    *,
+    loss: str | LossFn = "hinge",
+    optimizer: Optimizer | None = None,
+    steps: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    target_accuracy: float | None = None,
+    target_loss: float | None = None,
+    seed: Seed = 0,
+    progress: bool = True,
+    log_every: int | None = None,
+    callback: Callable[[int, History], bool | None] | None = None,
+) -> History:
+    """Train ``model`` on (X, y) for ``steps`` optimizer updates and return the History.
+
+    Args:
+        loss: "hinge", "bce" (labels -1/+1 are mapped to 0/1), "cross_entropy", "mse", or a
+            function ``(scores, targets) -> Value`` averaging over the batch.
+        optimizer: default micrograd's: SGD with lr falling linearly from 1.0 to 0.1.
+        batch_size: None (or >= len(X)) trains on the whole set each step; otherwise the data
+            is reshuffled each epoch and the last batch of an epoch may be smaller.
+        l2: adds ``l2 * sum p**2`` over the model's parameters to the loss.
+        target_accuracy, target_loss: stop as soon as a whole epoch's accuracy is >= (loss
+            <= ) the target. With full batches the check comes before the update, so the
+            returned model is exactly the one that met it.
+        log_every: print a line every so many steps (through the bar, if there is one).
+        callback: ``callback(step, history)`` after each step; returning True stops training.
+    """
+    if not isinstance(model, Module) and not callable(model):
+        raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
+    n = len(X)
+    if n != len(y) or n == 0:
+        raise ValueError(f"fit: X has {n} rows but y has {len(y)} labels")
+    steps = _count("steps", steps, minimum=0)
+    size = n if batch_size is None else min(_count("batch_size", batch_size, minimum=1), n)
+    loss_fn, has_accuracy = _loss(loss, y)
+    if loss_fn is losses.binary_cross_entropy and all(t in (-1, 1) for t in y):
+        y = [(t + 1) // 2 for t in y]
+    if target_accuracy is not None and not has_accuracy:
+        raise ValueError(f"fit: target_accuracy needs a classification loss, not {loss!r}")
+    if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not 0.0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
+    params = model.parameters()
+    if optimizer is None:
+        optimizer = SGD(params, lr=LinearDecay(1.0, 0.1, max(steps, 1)))
+
+    history = History()
+    bar = _progress_bar(steps) if progress else None
+    write = bar.write if bar is not None else print
+    stream = _epochs(n, size, make_rng(seed, default=random.Random()))
+    epoch_loss = epoch_correct = 0.0
+    epoch_count = 0
+    start = time.perf_counter()
+    try:
+        for step in range(steps):
+            idx, epoch_done = next(stream)
+            Xb, yb = [X[i] for i in idx], [y[i] for i in idx]
+            scores = [model(x) for x in Xb]
+            total = loss_fn(scores, yb)
+            if l2:
+                total = total + losses.l2(params, l2)
+            lr = optimizer.lr
+            history.loss.append(total.data)
+            history.lr.append(lr)
+            epoch_loss += total.data * len(idx)
+            epoch_count += len(idx)
+            if has_accuracy:
+                acc = accuracy(scores, yb)
+                history.accuracy.append(acc)
+                epoch_correct += acc * len(idx)
+            if bar is not None:
+                shown = {"loss": f"{total.data:.4f}"}
+                if has_accuracy:
+                    shown["acc"] = f"{acc:.1%}"
+                bar.set_postfix(shown, refresh=False)
+            if log_every and step % log_every == 0:
+                line = f"step {step:4d}  loss {total.data:.4f}"
+                write(line + (f"  accuracy {acc:.1%}" if has_accuracy else "") + f"  lr {lr:.4g}")
+            if epoch_done:
+                history.epoch_loss.append(epoch_loss / epoch_count)
+                if has_accuracy:
+                    history.epoch_accuracy.append(epoch_correct / epoch_count)
+                epoch_loss = epoch_correct = 0.0
+                epoch_count = 0
+                if _reached(history, target_accuracy, target_loss):
+                    history.stopped_early = True
+                    break
+            optimizer.zero_grad()
+            total.backward()
+            optimizer.step()
+            history.steps += 1
+            if bar is not None:
+                bar.update(1)
+            if callback is not None and callback(step, history):
+                break
+    finally:
+        history.seconds = time.perf_counter() - start
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _epochs(n: int, size: int, rng: random.Random) -> Iterator[tuple[list[int], bool]]:
+    """Batches of indices forever, reshuffled each epoch: (indices, is the epoch's last batch)."""
+    order = list(range(n))
+    while True:
+        if size < n:
+            rng.shuffle(order)
+        for start in range(0, n, size):
+            yield order[start : start + size], start + size >= n
+
+
+def _reached(history: History, target_accuracy: float | None, target_loss: float | None) -> bool:
+    if target_accuracy is not None and history.epoch_accuracy[-1] >= target_accuracy:
+        return True
+    return target_loss is not None and history.epoch_loss[-1] <= target_loss
+
+
+def _loss(loss: str | LossFn, y: Sequence[Any]) -> tuple[LossFn, bool]:
+    """The loss function, and whether accuracy means something for it."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+        return LOSSES[loss], loss != "mse"
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
+    # a function of our own: classification when the labels are whole numbers
+    labels = all(isinstance(t, numbers.Integral) and not isinstance(t, bool) for t in y)
+    return loss, loss is not losses.mse and labels
+
+
+def _count(what: str, x: Any, minimum: int) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"fit: {what} must be an int, got {type(x).__name__}")
+    if x < minimum:
+        raise ValueError(f"fit: {what} must be >= {minimum}, got {x}")
+    return x
+
+
+def _progress_bar(total: int) -> Any:
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the bar is optional: pip install 'chainrule[progress]'
+        return None
+    return tqdm(total=total, desc="fit", unit="step", leave=True, dynamic_ncols=True)

@@ -1,0 +1,42 @@
+"""The core (ops, value, graph) must stay small enough to read top to bottom in one sitting."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CORE = ("ops.py", "value.py", "graph.py")
+BUDGET = 600  # lines of code: not blank, not a comment, not a docstring
+
+
+def code_lines(path: Path) -> int:
+    source = path.read_text()
+    docstrings: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            docstrings.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return sum(
+        1
+        for number, line in enumerate(source.splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#") and number not in docstrings
+    )
+
+
+def test_code_lines_counts_only_code(tmp_path):
+    sample = tmp_path / "sample.py"
+    lines = ['"""Doc', "", 'string."""', "# comment", "x = 1  # trailing", "", "def f():"]
+    sample.write_text("\n".join([*lines, '    """d"""', "    return x", ""]))
+    assert code_lines(sample) == 3
+
+
+def test_core_stays_within_its_line_budget():
+    root = Path(__file__).resolve().parent.parent / "autograd"
+    sizes = {name: code_lines(root / name) for name in CORE}
+    assert sum(sizes.values()) <= BUDGET, f"core is {sum(sizes.values())} lines > {BUDGET}: {sizes}"

@@ -1,0 +1,126 @@
+"""The demo end to end on tiny settings, its flag errors, and what importing nn loads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nn import MLP, load
+from nn.demo import main
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TINY = ["--n", "16", "--steps", "3", "--hidden", "4", "--quiet"]
+
+
+def run(*code_or_args: str, module: bool = False) -> subprocess.CompletedProcess:
+    argv = (
+        [sys.executable, "-m", "nn.demo", *code_or_args]
+        if module
+        else [sys.executable, "-c", code_or_args[0]]
+    )
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+def test_demo_as_a_module_writes_both_pngs_and_the_model(tmp_path):
+    proc = run(*TINY, "--out", str(tmp_path), module=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("decision_boundary.png", "loss.png"):
+        assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
+    model = load(tmp_path / "model.json")
+    assert isinstance(model, MLP) and model.sizes == [2, 4, 1]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("moons: 16 points")
+    assert "accuracy" in lines[1] and lines[-1].startswith("wrote ")
+
+
+@pytest.mark.parametrize(
+    "extra, picture",
+    [
+        (["--dataset", "spiral", "--n", "30", "--optimizer", "adam"], "decision_boundary.png"),
+        (["--dataset", "regression", "--optimizer", "adamw", "--activation", "tanh"], "fit.png"),
+        (["--dataset", "xor", "--loss", "bce", "--batch-size", "5"], "decision_boundary.png"),
+    ],
+)
+def test_demo_other_datasets_in_process(tmp_path, capsys, extra, picture):
+    assert main([*TINY, *extra, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / picture).read_bytes()[:8] == PNG_MAGIC
+    assert (tmp_path / "loss.png").exists()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_demo_no_plot_writes_only_the_model(tmp_path, capsys):
+    assert main([*TINY, "--no-plot", "--out", str(tmp_path / "new" / "dir")]) == 0
+    assert [p.name for p in (tmp_path / "new" / "dir").iterdir()] == ["model.json"]
+
+
+def test_demo_prints_progress_lines(tmp_path, capsys):
+    main(["--n", "16", "--steps", "4", "--hidden", "4", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("step")] == [
+        "0",
+        "1",
+        "2",
+        "3",
+    ]
+
+
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--steps", "abc"], "argument --steps"),
+        (["--steps", "0"], "argument --steps"),
+        (["--hidden", "16,x"], "argument --hidden"),
+        (["--lr", "-1"], "argument --lr"),
+        (["--dataset", "mnist"], "argument --dataset"),
+    ],
+)
+def test_bad_flag_values_get_a_one_line_error(capsys, flags, named):
+    with pytest.raises(SystemExit) as exc:
+        main(flags)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"python -m nn.demo: error: {named}")
+    assert not any("Traceback" in line for line in err)
+
+
+def test_unwritable_output_folder_is_a_flag_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit):
+        main([*TINY, "--out", str(blocker / "sub")])
+    assert "argument --out: cannot create" in capsys.readouterr().err
+
+
+def test_help_explains_every_flag(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--dataset", "--hidden", "--steps", "--optimizer", "--seed", "--out", "--lr"):
+        assert flag in text
+
+
+# --- import hygiene ---
+
+CHECK_IMPORTS = """
+import json, logging, sys
+handlers = list(logging.getLogger().handlers)
+import autograd, nn, nn.demo
+from nn import MLP, fit, make_moons
+X, y = make_moons(20, seed=0)
+fit(MLP(2, [4, 1], seed=0), X, y, steps=2, progress=False)
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "tqdm", "numpy"))
+same = logging.getLogger().handlers == handlers and not logging.getLogger("nn").handlers
+sys.stderr.write(json.dumps({"heavy": heavy, "logging_untouched": same}))
+"""
+
+
+def test_importing_nn_loads_no_matplotlib_or_tqdm_and_prints_nothing():
+    proc = run(CHECK_IMPORTS)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    report = json.loads(proc.stderr)
+    assert report == {"heavy": [], "logging_untouched": True}

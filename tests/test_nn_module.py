@@ -1,0 +1,199 @@
+"""Module: parameter discovery, names, zero_grad, train/eval, repr, state dicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograd import Value
+from nn import MLP, Layer, Module, Neuron
+
+
+class Pair(Module):
+    """Two neurons in a dict, one shared scale parameter held twice, and a private Value."""
+
+    def __init__(self) -> None:
+        self.scale = Value(2.0)
+        self.parts = {"left": Neuron(2, seed=0), "right": Neuron(2, seed=1)}
+        self.again = self.scale  # the same Value under a second name: one parameter
+        self._cache = Value(99.0)  # private: not a parameter
+        self.note = "text"  # neither Value nor Module: ignored
+
+    def forward(self, x):
+        return self.scale * (self.parts["left"](x) + self.parts["right"](x))
+
+
+def test_mlp_parameter_count_is_sum_over_neurons_of_inputs_plus_bias():
+    model = MLP(2, [16, 16, 1], seed=0)
+    assert len(model.parameters()) == (2 + 1) * 16 + (16 + 1) * 16 + (16 + 1) * 1 == 337
+    assert model.num_parameters() == 337
+
+
+def test_parameters_is_a_list_in_neuron_order_weights_then_bias():
+    layer = Layer(3, 2, seed=0)
+    params = layer.parameters()
+    assert isinstance(params, list)
+    n0, n1 = layer.neurons
+    assert params == [*n0.w, n0.b, *n1.w, n1.b]
+
+
+def test_named_parameters_use_dotted_paths():
+    model = MLP(2, [4, 4, 1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert "layers.1.neurons.3.w.1" in names
+    assert names[-1] == "layers.2.neurons.0.b"
+    assert len(set(names)) == len(names)
+    p = dict(model.named_parameters())["layers.1.neurons.3.w.1"]
+    assert p is model.layers[1].neurons[3].w[1]
+
+
+def test_shared_value_and_dict_submodules_found_once_and_private_skipped():
+    m = Pair()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == [
+        "scale",
+        "parts.left.w.0",
+        "parts.left.w.1",
+        "parts.left.b",
+        "parts.right.w.0",
+        "parts.right.w.1",
+        "parts.right.b",
+    ]
+    assert all(p is not m._cache for p in m.parameters())
+
+
+def test_a_submodule_held_twice_is_counted_once():
+    class Twice(Module):
+        def __init__(self) -> None:
+            self.a = Neuron(3, seed=0)
+            self.b = (self.a, self.a)
+
+    assert len(Twice().parameters()) == 4
+
+
+def test_zero_grad_clears_every_parameter_after_backward():
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, -2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_micrograd_style_grad_reset_and_builtin_sum_work():
+    model = MLP(2, [3, 1], seed=0)
+    out = sum(model(x) for x in ([1.0, 2.0], [0.5, -1.0]))  # builtin sum over Values
+    out.backward()
+    for p in model.parameters():
+        p.grad = 0  # micrograd's way of zeroing
+    out.backward()
+    fresh = MLP(2, [3, 1], seed=0)
+    sum(fresh(x) for x in ([1.0, 2.0], [0.5, -1.0])).backward()
+    assert [p.grad for p in model.parameters()] == [p.grad for p in fresh.parameters()]
+
+
+def test_train_and_eval_reach_every_submodule():
+    model = MLP(2, [3, 3, 1], seed=0)
+    assert model.eval() is model
+    assert all(not m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    with pytest.raises(TypeError):
+        model.train("yes")
+
+
+def test_modules_lists_the_tree_parents_first():
+    model = MLP(2, [2, 1], seed=0)
+    names = [n for n, _ in model.named_modules()]
+    assert names == [
+        "",
+        "layers.0",
+        "layers.0.neurons.0",
+        "layers.0.neurons.1",
+        "layers.1",
+        "layers.1.neurons.0",
+    ]
+
+
+def test_repr_shows_tree_and_parameter_counts():
+    text = repr(MLP(2, [16, 16, 1], seed=0))
+    lines = text.splitlines()
+    assert lines[0] == "MLP(2 -> 16 -> 16 -> 1, 337 parameters)"
+    assert lines[1] == "  (layers.0): Layer(2 -> 16, relu, 48 parameters)"
+    assert lines[3] == "  (layers.2): Layer(16 -> 1, linear, 17 parameters)"
+    assert len(lines) == 4
+    custom = repr(Pair()).splitlines()
+    assert custom[0] == "Pair(7 parameters)"
+    assert custom[1] == "  (parts.left): Neuron(2, relu, 3 parameters)"
+
+
+def test_module_without_forward_says_so():
+    with pytest.raises(NotImplementedError, match="Empty"):
+
+        class Empty(Module):
+            pass
+
+        Empty()(1.0)
+
+
+def test_state_dict_round_trip_and_mismatch_leaves_model_unchanged():
+    a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    b.load_state_dict(a.state_dict())
+    assert b.state_dict() == a.state_dict()
+    before = b.state_dict()
+    bad = dict(a.state_dict())
+    bad.pop("layers.1.neurons.0.b")
+    bad["layers.9.extra"] = 1.0
+    with pytest.raises(ValueError, match="missing .*layers.1.neurons.0.b.*unexpected .*layers.9"):
+        b.load_state_dict(bad)
+    wrong_type = dict(a.state_dict(), **{"layers.0.neurons.0.w.0": "0.5"})
+    with pytest.raises(TypeError, match="layers.0.neurons.0.w.0"):
+        b.load_state_dict(wrong_type)
+    assert b.state_dict() == before
+
+
+def test_set_parameters_copies_values_in_parameter_order():
+    model = MLP(2, [2, 1], seed=0)
+    values = [float(i) / 10 for i in range(model.num_parameters())]
+    model.set_parameters(iter(values))
+    assert [p.data for p in model.parameters()] == values
+    # layer 0, neuron 1: w = (0.3, 0.4), b = 0.5; the output neuron: w = (0.6, 0.7), b = 0.8
+    assert model([1.0, 1.0]).data == pytest.approx(0.8 + 0.6 * (0.0 + 0.1 + 0.2) + 0.7 * 1.2)
+
+
+@pytest.mark.parametrize(
+    "values, error",
+    [
+        ([0.0] * 8, ValueError),
+        ([0.0] * 10, ValueError),
+        ([0.0] * 8 + [None], TypeError),
+        ([0.0] * 8 + [float("nan")], ValueError),
+        ([True] * 9, TypeError),
+    ],
+)
+def test_set_parameters_rejects_bad_values_without_changing_anything(values, error):
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error):
+        model.set_parameters(values)
+    assert model.state_dict() == before
+
+
+def test_overriding_forward_in_a_subclass_changes_what_calling_does():
+    class Doubled(Neuron):
+        def forward(self, x):
+            return super().forward(x) * 2.0
+
+    n = Doubled(2, "linear", seed=0)
+    plain = Neuron(2, "linear", seed=0)
+    assert n([1.0, 2.0]).data == 2.0 * plain([1.0, 2.0]).data
+
+
+def test_a_micrograd_style_module_defining_call_keeps_it():
+    class Old(Module):
+        def __init__(self) -> None:
+            self.w = Value(3.0)
+
+        def __call__(self, x):
+            return self.w * x
+
+    assert Old()(2.0).data == 6.0 and len(Old().parameters()) == 1

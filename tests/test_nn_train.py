@@ -1,0 +1,203 @@
+"""fit: reaches its targets, averages batches exactly, stops early, reports, fails clearly."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    accuracy,
+    binary_cross_entropy,
+    fit,
+    hinge,
+    make_moons,
+    make_regression,
+    make_spiral,
+    mse,
+    predict,
+)
+
+
+@pytest.mark.slow
+def test_moons_reach_100_percent_within_100_steps_with_micrograds_recipe():
+    X, y = make_moons(n=100, noise=0.1, seed=1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    history = fit(
+        model, X, y, loss="hinge", l2=1e-4, steps=100, target_accuracy=1.0, progress=False
+    )
+    assert history.stopped_early and history.steps < 100
+    assert history.accuracy[-1] == 1.0
+    assert accuracy(predict(model, X), y) == 1.0  # checked again, outside fit
+
+
+def test_epoch_loss_over_uneven_batches_equals_the_full_data_loss():
+    X, y = make_moons(n=10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    full_loss = hinge([model(x) for x in X], y).data
+    full_acc = accuracy(predict(model, X), y)
+    frozen = SGD(model, lr=0.0)  # lr 0: the model stays put, so every batch sees it
+    history = fit(
+        model, X, y, loss="hinge", optimizer=frozen, steps=8, batch_size=3, progress=False
+    )
+    assert len(history.loss) == 8 and len(history.epoch_loss) == 2  # batches of 3, 3, 3, 1
+    assert history.epoch_loss == pytest.approx([full_loss, full_loss], rel=1e-12)
+    assert history.epoch_accuracy == pytest.approx([full_acc, full_acc])
+    assert history.loss != pytest.approx([full_loss] * 8)  # single batches differ
+
+
+def test_a_batch_larger_than_the_data_is_the_whole_set():
+    X, y = make_moons(n=12, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    full_loss = hinge([model(x) for x in X], y).data
+    history = fit(
+        model, X, y, optimizer=SGD(model, lr=0.0), steps=3, batch_size=100, progress=False
+    )
+    assert history.loss == pytest.approx([full_loss] * 3, rel=1e-12)
+    assert len(history.epoch_loss) == 3
+
+
+def test_full_batch_stop_happens_before_the_update_that_would_follow():
+    X, y = make_moons(n=20, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    history = fit(model, X, y, steps=50, target_loss=10.0, progress=False)  # met at once
+    assert history.stopped_early and history.steps == 0
+    assert history.loss[0] == pytest.approx(hinge([model(x) for x in X], y).data)
+
+
+def test_loss_history_and_l2_are_what_the_loss_functions_say():
+    X, y = make_moons(n=8, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    from nn import l2
+
+    expected = (hinge([model(x) for x in X], y) + l2(model, 0.01)).data
+    history = fit(model, X, y, l2=0.01, steps=1, progress=False)
+    assert history.loss == [pytest.approx(expected, rel=1e-12)]
+    assert history.lr == [1.0] and history.steps == 1
+
+
+def test_bce_accepts_minus_one_plus_one_labels_and_learns():
+    X, y = make_moons(n=40, seed=2)
+    model = MLP(2, [8, 1], seed=0)
+    history = fit(model, X, y, loss="bce", optimizer=Adam(model, lr=0.05), steps=40, progress=False)
+    ys01 = [(t + 1) // 2 for t in y]
+    final = binary_cross_entropy([model(x) for x in X], ys01).data
+    assert final < 0.5 * history.loss[0]
+    assert history.accuracy[-1] > 0.8
+
+
+def test_cross_entropy_on_a_spiral_learns_with_mini_batches():
+    X, y = make_spiral(n=60, classes=3, seed=0)
+    model = MLP(2, [12, 3], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="cross_entropy",
+        optimizer=Adam(model, lr=0.05),
+        steps=60,
+        batch_size=20,
+        progress=False,
+    )
+    assert len(history.epoch_loss) == 20
+    assert history.epoch_loss[-1] < 0.7 * history.epoch_loss[0]
+    assert accuracy(predict(model, X), y) > 0.6
+
+
+def test_regression_with_mse_has_no_accuracy():
+    X, y = make_regression(n=30, seed=0)
+    model = MLP(1, [8, 1], "tanh", seed=0)
+    history = fit(model, X, y, loss="mse", optimizer=Adam(model, lr=0.05), steps=50, progress=False)
+    assert history.accuracy == [] and history.epoch_accuracy == []
+    assert mse([model(x) for x in X], y).data < 0.5 * history.loss[0]
+    with pytest.raises(ValueError, match="target_accuracy needs a classification loss"):
+        fit(model, X, y, loss="mse", target_accuracy=0.9, progress=False)
+
+
+def test_a_custom_loss_function_and_a_callback_that_stops():
+    X, y = make_moons(n=10, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    calls = []
+    history = fit(
+        model,
+        X,
+        y,
+        loss=lambda s, t: hinge(s, t) * 2.0,
+        steps=10,
+        callback=lambda step, h: calls.append(step) or step == 2,
+        progress=False,
+    )
+    assert calls == [0, 1, 2] and history.steps == 3
+    assert len(history.accuracy) == 3  # integer labels: accuracy is reported
+
+
+def test_log_lines_and_progress_bar(capsys):
+    X, y = make_moons(n=10, seed=0)
+    fit(MLP(2, [3, 1], seed=0), X, y, steps=5, log_every=2, progress=True)
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert [line.split()[:2] for line in lines] == [["step", "0"], ["step", "2"], ["step", "4"]]
+    assert "accuracy" in lines[0] and "lr 1" in lines[0]
+    assert "5/5" in err  # tqdm's bar, on stderr
+
+
+def test_fit_works_without_tqdm(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # makes `import tqdm` fail
+    X, y = make_moons(n=10, seed=0)
+    history = fit(MLP(2, [3, 1], seed=0), X, y, steps=3, progress=True)
+    assert history.steps == 3
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"steps": -1}, ValueError, "steps must be >= 0"),
+        ({"steps": 2.5}, TypeError, "steps must be an int"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"loss": "svm"}, ValueError, "unknown loss 'svm'"),
+        ({"loss": 3}, TypeError, "loss must be a name or a function"),
+        ({"l2": -1.0}, ValueError, "l2 must be a number >= 0"),
+    ],
+)
+def test_bad_fit_arguments_are_named_and_leave_the_model_alone(kwargs, error, match):
+    X, y = make_moons(n=10, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=match):
+        fit(model, X, y, progress=False, **kwargs)
+    assert model.state_dict() == before
+
+
+def test_mismatched_data_is_named():
+    with pytest.raises(ValueError, match="X has 2 rows but y has 1 labels"):
+        fit(MLP(2, [1], seed=0), [[0.0, 0.0]] * 2, [1], progress=False)
+
+
+def test_mini_batches_are_reshuffled_every_epoch_and_cover_the_data():
+    X = [[float(i), 0.0] for i in range(9)]
+    y = list(range(9))  # the labels name the rows
+    seen = []
+
+    def record(scores, targets):
+        seen.append(list(targets))
+        return scores[0] * 0.0
+
+    model = MLP(2, [1], seed=0)
+    fit(
+        model,
+        X,
+        y,
+        loss=record,
+        optimizer=SGD(model, lr=0.0),
+        steps=6,
+        batch_size=4,
+        progress=False,
+    )
+    assert [len(b) for b in seen] == [4, 4, 1, 4, 4, 1]
+    first, second = sum(seen[:3], []), sum(seen[3:], [])
+    assert sorted(first) == sorted(second) == y
+    assert first != second

@@ -1,0 +1,266 @@
+"""Every op in the rule table ``autograd.ops.OPS``, checked the same ways from ``strategies``."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import CASES, call_with, differentiable
+
+from autograd import Value, apply, gradcheck, gradients, ops
+from autograd.ops import OPS
+
+NAMES = sorted(OPS)
+
+
+def rel_error(a: float, b: float) -> float:
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def draw(data: st.DataObject, name: str) -> tuple[float, ...]:
+    return data.draw(CASES[name].inputs, label="inputs")
+
+
+def as_value(x: object) -> Value:
+    return x if isinstance(x, Value) else Value(x)  # type: ignore[arg-type]
+
+
+def test_every_op_in_the_table_has_a_test_case():
+    assert sorted(CASES) == NAMES
+
+
+def test_every_op_has_a_row_in_the_ops_docstring_table():
+    first_column = " ".join(
+        line.split("|")[1] for line in ops.__doc__.splitlines() if line.startswith("|")
+    )
+    documented = set(re.findall(r"[a-z_]+", first_column))
+    for name in NAMES:
+        assert ("pow" if name == "powv" else name) in documented, name
+
+
+# --- one rule, three views: hand-derived math, central differences, and the graph form ---
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_rule_matches_hand_derived_value_and_derivatives(name, data):
+    xs = draw(data, name)
+    out, local = OPS[name].rule(*xs)
+    assert rel_error(out, CASES[name].forward(*xs)) <= 1e-12
+    expected = CASES[name].local(*xs)
+    assert len(local) == len(expected)
+    for got, want in zip(local, expected, strict=True):
+        assert rel_error(got, want) <= 1e-12
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_rule_locals_match_central_differences(name, data):
+    xs = draw(data, name)
+    _, local = OPS[name].rule(*xs)
+    for i in range(differentiable(name, xs)):
+        h = 1e-6 * max(1.0, abs(xs[i]))
+        up = OPS[name].rule(*xs[:i], xs[i] + h, *xs[i + 1 :])[0]
+        down = OPS[name].rule(*xs[:i], xs[i] - h, *xs[i + 1 :])[0]
+        assert rel_error(local[i], (up - down) / (2 * h)) <= 1e-5, (i, xs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_graph_form_gives_the_same_locals_as_the_rule(name, data):
+    xs = draw(data, name)
+    out, local = OPS[name].rule(*xs)
+    from_graph = OPS[name].graph(Value(out), *map(Value, xs))
+    assert len(from_graph) >= len(local)
+    for got, want in zip(from_graph, local, strict=True):
+        assert rel_error(float(got), want) <= 1e-12
+
+
+# --- the op through the Value API ---
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_value_api_records_the_rule_once(name, data):
+    xs = draw(data, name)
+    n = differentiable(name, xs)
+    leaves = [Value(x) for x in xs[:n]]
+    out = call_with(name, leaves, xs)
+    want_out, want_local = OPS[name].rule(*xs)
+    assert (out.op, out.data) == (name, want_out)
+    assert out._parents == tuple(leaves)
+    assert out._local == tuple(want_local)
+    via_apply = apply(OPS[name], *leaves, *xs[n:])
+    assert (via_apply.op, via_apply.data, via_apply._local) == (name, out.data, out._local)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_gradient_passes_gradcheck_with_an_upstream_gradient_not_one(name, data):
+    xs = draw(data, name)
+    n = differentiable(name, xs)
+    # (out + 1) ** 2 sends 2 (out + 1) down, so a rule that ignores the upstream gradient fails
+    gradcheck(lambda *vs: (call_with(name, list(vs), xs) + 1) ** 2, *xs[:n], tol=1e-5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_backward_multiplies_each_local_derivative_by_the_upstream_gradient(name, data):
+    xs = draw(data, name)
+    n = differentiable(name, xs)
+    leaves = [Value(x) for x in xs[:n]]
+    ((call_with(name, leaves, xs) + 1) ** 2).backward()
+    upstream = 2 * (CASES[name].forward(*xs) + 1)
+    for leaf, local in zip(leaves, CASES[name].local(*xs), strict=True):
+        assert rel_error(leaf.grad, upstream * local) <= 1e-9
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=30)
+@given(data=st.data())
+def test_second_derivatives_pass_gradcheck(name, data):
+    xs = draw(data, name)
+    n = differentiable(name, xs)
+    for i in range(n):
+
+        def first(*vs, i=i):
+            return as_value(gradients(call_with(name, list(vs), xs), vs, create_graph=True)[i])
+
+        gradcheck(first, *xs[:n], tol=1e-5)
+
+
+# --- kinks and special points, pinned exactly ---
+
+
+def grad_of(f, x: float) -> tuple[float, float]:
+    v = Value(x)
+    out = f(v)
+    out.backward()
+    return out.data, v.grad
+
+
+@pytest.mark.parametrize(
+    "f, x, value, slope",
+    [
+        (Value.relu, 0.0, 0.0, 0.0),
+        (Value.relu, -0.0, 0.0, 0.0),
+        (abs, 0.0, 0.0, 0.0),
+        (abs, -0.0, 0.0, 0.0),
+        (Value.leaky_relu, 0.0, 0.0, 0.01),
+        (lambda v: v.leaky_relu(0.2), 0.0, 0.0, 0.2),
+        (lambda v: v**2, 0.0, 0.0, 0.0),
+        (lambda v: v**1, 0.0, 0.0, 1.0),
+        (lambda v: v**0, 0.0, 1.0, 0.0),
+        (lambda v: v**0, 5e-324, 1.0, 0.0),
+        (lambda v: v**0, math.nan, 1.0, 0.0),
+        (lambda v: v**0.5, 0.0, 0.0, math.inf),
+        (lambda v: v**3, -2.0, -8.0, 12.0),
+        (lambda v: v**-1, -2.0, -0.5, -0.25),
+        (Value.sqrt, 0.0, 0.0, math.inf),
+        (Value.sqrt, 4.0, 2.0, 0.25),
+        (Value.tanh, 0.0, 0.0, 1.0),
+        (Value.sigmoid, 0.0, 0.5, 0.25),
+        (Value.softplus, 0.0, math.log(2.0), 0.5),
+        (Value.exp, 0.0, 1.0, 1.0),
+        (Value.log, 1.0, 0.0, 1.0),
+        (Value.sin, 0.0, 0.0, 1.0),
+        (Value.cos, 0.0, 1.0, -0.0),
+        (lambda v: 2**v, 3.0, 8.0, 8.0 * math.log(2.0)),
+    ],
+)
+def test_special_points_have_exact_values_and_slopes(f, x, value, slope):
+    assert grad_of(f, x) == (value, slope)
+
+
+def test_zero_to_a_positive_value_power_has_zero_exponent_slope():
+    a, b = Value(0.0), Value(2.0)
+    out = a**b
+    out.backward()
+    assert (out.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
+    a, b = Value(0.0), Value(1.0)
+    (a**b).backward()
+    assert (a.grad, b.grad) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "f, x, value, slope",
+    [
+        (Value.tanh, 1000.0, 1.0, 0.0),
+        (Value.tanh, -1000.0, -1.0, 0.0),
+        (Value.sigmoid, 1000.0, 1.0, 0.0),
+        (Value.sigmoid, -1000.0, 0.0, 0.0),
+        (Value.softplus, 1000.0, 1000.0, 1.0),
+        (Value.softplus, -1000.0, 0.0, 0.0),
+        (Value.exp, -1000.0, 0.0, 0.0),
+    ],
+)
+def test_saturated_inputs_give_limits_without_overflow(f, x, value, slope):
+    assert grad_of(f, x) == (value, slope)
+
+
+def test_second_derivative_of_a_power_with_a_negative_base():
+    x = Value(-2.0)
+    (d,) = gradients(x**3, [x], create_graph=True)
+    (dd,) = gradients(d, [x])
+    assert (d.data, dd) == (12.0, -12.0)
+
+
+# --- errors name the op and the offending value ---
+
+ERRORS = [
+    ("div", (1.0, 0.0), ZeroDivisionError, "0.0"),
+    ("pow", (0.0, -1.0), ZeroDivisionError, "-1.0"),
+    ("pow", (-2.0, 0.5), ValueError, "-2.0"),
+    ("pow", (10.0, 400.0), OverflowError, "400.0"),
+    ("powv", (-2.0, 3.0), ValueError, "-2.0"),
+    ("powv", (0.0, -1.0), ValueError, "0.0"),
+    ("powv", (10.0, 400.0), OverflowError, "400.0"),
+    ("exp", (1000.0,), OverflowError, "1000.0"),
+    ("log", (0.0,), ValueError, "0.0"),
+    ("log", (-1.0,), ValueError, "-1.0"),
+    ("log", (-math.inf,), ValueError, "-inf"),
+    ("sqrt", (-1.0,), ValueError, "-1.0"),
+    ("sin", (math.inf,), ValueError, "inf"),
+    ("cos", (-math.inf,), ValueError, "-inf"),
+]
+
+
+@pytest.mark.parametrize("name, xs, error, shown", ERRORS)
+def test_domain_errors_name_the_op_and_the_value(name, xs, error, shown):
+    public = "pow" if name == "powv" else name
+    n = len(CASES[name].local(*[1.0] * len(xs)))
+    leaves = [Value(x) for x in xs[:n]]
+    with pytest.raises(error, match=rf"^{public}:") as caught:
+        call_with(name, leaves, xs)
+    assert shown in str(caught.value)
+    assert [(v.data, v.grad, v.op) for v in leaves] == [(x, 0.0, "") for x in xs[:n]]
+
+
+def test_division_by_a_zero_value_from_either_side():
+    with pytest.raises(ZeroDivisionError, match="div"):
+        1 / Value(0)
+    with pytest.raises(ZeroDivisionError, match="div"):
+        Value(1) / Value(0.0)
+
+
+def arity(name: str) -> int:
+    params = inspect.signature(OPS[name].rule).parameters.values()
+    return 3 if any(p.kind is p.VAR_POSITIONAL for p in params) else len(params)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_inputs_give_nan_outputs_without_raising(name):
+    xs = (math.nan,) * arity(name)
+    leaves = [Value(x) for x in xs[: differentiable(name, (1.0,) * len(xs))]]
+    assert math.isnan(call_with(name, leaves, xs).data)
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "exp", "log", "sqrt", "tanh", "sigmoid", "relu"])
+def test_infinite_inputs_are_allowed(name):
+    xs = (math.inf,) * arity(name)
+    out = call_with(name, [Value(x) for x in xs], xs)
+    assert out.data == CASES[name].forward(*xs)
