@@ -454,7 +454,7 @@ def _flatten(x: Any, out: list[float]) -> Any:
     if type(x) is float:
         out.append(x)
         return None
-    if isinstance(x, (list, tuple)):
+    if type(x) is list or type(x) is tuple:
         return (type(x), tuple(_flatten(item, out) for item in x))
     if isinstance(x, Value):
         raise TypeError(

@@ -78,7 +78,6 @@ class Neuron(Module):
         f = self._act
         return act if f is None else f(act)
 
-
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.activation}"
 
@@ -122,7 +121,6 @@ class Layer(Module):
             raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
-
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, {self.neurons[0].activation}"
@@ -169,7 +167,6 @@ class MLP(Module):
         for layer in self.layers:
             out = layer(out)
         return out
-
 
     @property
     def sizes(self) -> list[int]:

@@ -106,7 +106,7 @@ def fit(
         log_every: print a line every so many steps (through the bar, if there is one).
         callback: ``callback(step, history)`` after each step; returning True stops training.
     """
-    if not isinstance(model, Module) and not callable(model):
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
     n = len(X)
     if n != len(y) or n == 0:

@@ -172,6 +172,11 @@ def test_bad_fit_arguments_are_named_and_leave_the_model_alone(kwargs, error, ma
     assert model.state_dict() == before
 
 
+def test_something_that_is_not_a_model_is_named():
+    with pytest.raises(TypeError, match="model must be a Module, got list"):
+        fit([1.0], [[0.0]], [1], progress=False)
+
+
 def test_mismatched_data_is_named():
     with pytest.raises(ValueError, match="X has 2 rows but y has 1 labels"):
         fit(MLP(2, [1], seed=0), [[0.0, 0.0]] * 2, [1], progress=False)
