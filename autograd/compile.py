@@ -223,6 +223,8 @@ class _Plan:
         _post_order([root], forward, seen)
         self.forward = forward
         self.index = {id(v): i for i, v in enumerate(forward)}
+        # the rules as they are now: a user's op may be redefined later, but not this trace's
+        self.ops = {v._op: REGISTRY[v._op] for v in forward if v._op}
         ids = {id(v) for v in self.inputs}
         self.captured = [v for v in forward if not v._op and id(v) not in ids]
         self.grad_targets = [v for v in self.captured if id(v) in in_graph]
@@ -279,7 +281,7 @@ def _literal(x: float) -> str:
 def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
     """Source and function for ``kind``: "forward" (the value), "backward" (the value and the
     captured leaves' gradients) or "inputs" (the value and the inputs' gradients)."""
-    ns = dict(_NAMESPACE)
+    ns: dict[str, Any] = dict(_NAMESPACE)
     rules: dict[str, str] = {}
     name = plan._name
     want_grads = kind != "forward"
@@ -330,7 +332,7 @@ def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
                 rule = rules.get(v._op)
                 if rule is None:
                     rule = rules[v._op] = _rule_name(v._op, rules)
-                    ns[rule] = _checked_rule(REGISTRY[v._op])
+                    ns[rule] = _checked_rule(plan.ops[v._op])
                 call = f"{rule}({', '.join(texts)})"
                 if not want_grads:
                     emit(f"v{i} = {call}[0]")
@@ -359,7 +361,8 @@ def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
         signature = f"def {kind}(A, C, seed):"
     source = "\n".join([signature] + ["    " + line for line in body]) + "\n"
     exec(compile(source, f"<autograd.compile {kind}>", "exec"), ns)
-    return ns[signature[4 : signature.index("(")]], source
+    fn: Callable[..., Any] = ns[signature[4 : signature.index("(")]]  # type: ignore[assignment]
+    return fn, source
 
 
 def _count(counts: dict[str, int], text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import random
 
 import pytest
@@ -118,7 +119,7 @@ def test_inline_code_matches_its_rule_in_the_table(name, xs):
     args = xs[:n]
     names = [f"x{i}" for i in range(n)]
     out_src, local_src = INLINE[name](*names)
-    env = dict(zip(names, args, strict=True), sum=sum, map=map, mul=ops.dot.__globals__["_mul"])
+    env = dict(zip(names, args, strict=True), sum=sum, map=map, mul=operator.mul)
     out, local = ops.OPS[name].rule(*args)
     assert same(eval(out_src, env), out)
     assert all(same(eval(s, env), d) for s, d in zip(local_src, local, strict=True))
@@ -177,3 +178,34 @@ def test_arguments_must_keep_their_shape_and_be_numbers():
         trace(lambda x: x, Value(1.0))
     with pytest.raises(TypeError, match="must return a Value"):
         trace(lambda x: 3.0, 1.0)
+
+
+def test_training_with_the_compiled_step_follows_eager_training_exactly():
+    import nn
+
+    X = [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.8], [0.1, 0.2]]
+    y = [1.0, -1.0, 1.0, -1.0]
+    eager_model, compiled_model = nn.MLP(2, [5, 4, 1], seed=3), nn.MLP(2, [5, 4, 1], seed=3)
+
+    def loss(model, X):
+        return nn.hinge([model(x) for x in X], y) + nn.l2(model, 1e-3)
+
+    step = trace(lambda X: loss(compiled_model, X), X)
+    for _ in range(5):
+        for model in (eager_model, compiled_model):
+            model.zero_grad()
+        loss(eager_model, X).backward()
+        step.backward(X)
+        for model in (eager_model, compiled_model):
+            for p in model.parameters():
+                p.data -= 0.1 * p.grad
+    eager = [p.data for p in eager_model.parameters()]
+    assert [p.data for p in compiled_model.parameters()] == eager
+    assert eager != [p.data for p in nn.MLP(2, [5, 4, 1], seed=3).parameters()]  # it trained
+
+
+def test_a_trace_keeps_the_rules_it_was_made_with():
+    double = define_op("test_compile.scale", lambda a: (2.0 * a, (2.0,)))
+    compiled = trace(lambda x: double(x), 1.0)
+    define_op("test_compile.scale", lambda a: (3.0 * a, (3.0,)))  # redefined afterwards
+    assert compiled.value_and_grad(5.0) == (10.0, (2.0,))
