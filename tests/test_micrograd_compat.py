@@ -1,0 +1,84 @@
+"""micrograd code runs on chainrule with only the imports changed, and gives micrograd's numbers."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import autograd
+import nn
+
+micrograd_engine = pytest.importorskip("micrograd.engine")
+micrograd_nn = pytest.importorskip("micrograd.nn")
+
+
+def readme_expression(Value):
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g.data, a.grad, b.grad
+
+
+def test_readme_expression_matches_micrograd_to_the_last_bits():
+    ours = readme_expression(autograd.Value)
+    theirs = readme_expression(micrograd_engine.Value)
+    assert ours == pytest.approx(theirs, rel=1e-13)
+
+
+def demo_steps(Value, model, X, y, steps):
+    """The demo notebook's training loop, written against whichever engine is passed in."""
+    history = []
+    for k in range(steps):
+        inputs = [list(map(Value, row)) for row in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores)) / len(y)
+        model.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        history.append((total.data, accuracy))
+    return history
+
+
+def test_demo_notebook_loop_trains_identically_from_micrograds_seeded_weights():
+    X, y = nn.make_moons(n=40, noise=0.1, seed=3)
+    random.seed(1337)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    ours = nn.MLP(2, [16, 16, 1], seed=1337)
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+
+    ours_history = demo_steps(autograd.Value, ours, X, y, steps=4)
+    theirs_history = demo_steps(micrograd_engine.Value, theirs, X, y, steps=4)
+
+    for (our_loss, our_acc), (their_loss, their_acc) in zip(ours_history, theirs_history):
+        assert our_loss == pytest.approx(their_loss, rel=1e-12)
+        assert our_acc == their_acc
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        assert p.data == pytest.approx(q.data, rel=1e-12, abs=1e-15)
+
+
+def test_single_output_mlp_returns_a_value_and_parameters_are_a_list():
+    model = nn.MLP(3, [4, 1], seed=0)
+    out = model([1.0, 2.0, 3.0])
+    assert isinstance(out, autograd.Value)
+    assert isinstance(model.parameters(), list)
+    assert len(model.parameters()) == (3 + 1) * 4 + (4 + 1) * 1
+    for p in model.parameters():
+        p.grad = 0  # micrograd's way of zeroing
+    out.backward()
+    assert any(p.grad != 0 for p in model.parameters())
