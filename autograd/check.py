@@ -54,7 +54,8 @@ def gradcheck(
         down = [Value(x - h if j == i else y) for j, y in enumerate(xs)]
         numeric.append((_scalar(f(*up)) - _scalar(f(*down))) / (2.0 * h))
     worst = max(
-        (abs(a - n) / max(1.0, abs(a), abs(n)) for a, n in zip(analytic, numeric)), default=0.0
+        (abs(a - n) / max(1.0, abs(a), abs(n)) for a, n in zip(analytic, numeric, strict=True)),
+        default=0.0,
     )
     result = GradcheckResult(analytic, tuple(numeric), worst, tol)
     if raise_exception and not result.passed:

@@ -21,28 +21,11 @@ from . import ops
 from .graph import topological_order
 from .value import REGISTRY, Value, _as_float, is_recording
 
-# Ops written out inline (the rest call their rule from the table): the hot, branch-free ones and
-# relu. Each gives (out, locals) as source text from its inputs' source text; a test checks every
-# one against its rule in ops, NaN, infinities and -0.0 included.
+# Ops written out inline, from the source view of their entry in the table (the rest call their
+# rule); a test checks each against its rule, NaN, infinities and -0.0 included.
 INLINE: dict[str, Callable[..., tuple[str, tuple[str, ...]]]] = {
-    "add": lambda a, b: (f"{a} + {b}", ("1.0", "1.0")),
-    "sub": lambda a, b: (f"{a} - {b}", ("1.0", "-1.0")),
-    "mul": lambda a, b: (f"{a} * {b}", (b, a)),
-    "neg": lambda a: (f"-{a}", ("-1.0",)),
-    "relu": lambda a: (
-        f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
-        (f"(1.0 if {a} > 0.0 else 0.0)",),
-    ),
-    "sum": lambda *t: (f"sum(({', '.join(t)},))", ("1.0",) * len(t)),
-    "dot": lambda *args: _dot_source(args),
+    name: op.source for name, op in ops.OPS.items() if op.source is not None
 }
-
-
-def _dot_source(args: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    n = (len(args) - 1) // 2
-    w, x = args[:n], args[n : 2 * n]
-    out = f"sum(map(mul, ({', '.join(w)},), ({', '.join(x)},)), {args[-1]})"
-    return out, (*x, *w, "1.0")
 
 
 class GuardError(RuntimeError):

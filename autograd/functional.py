@@ -1,4 +1,4 @@
-"""The functional API: ``grad``, ``value_and_grad`` and ``gradients``, with higher-order derivatives.
+"""The functional API: ``grad``, ``value_and_grad`` and ``gradients``, and higher order.
 
 ``gradients(y, xs, create_graph=True)`` runs backward with every local derivative taken from the
 graph form of its rule (``ops.Op.graph``), so the gradients are Values that can be differentiated
@@ -36,10 +36,10 @@ def gradients(
         if g is None or not v._op:
             continue
         if create_graph:
-            pairs = zip(v._inputs, _graph_locals(v))
+            pairs = zip(v._inputs, _graph_locals(v), strict=False)  # k of pow has no local
             pairs = ((x, d) for x, d in pairs if isinstance(x, Value))  # type: ignore[assignment]
         else:
-            pairs = zip(v._parents, v._local)  # type: ignore[assignment]
+            pairs = zip(v._parents, v._local, strict=True)  # type: ignore[assignment]
         for p, d in pairs:
             term = g if (type(d) is float and d == 1.0) else d * g
             grads[p] = grads[p] + term if p in grads else term
@@ -70,7 +70,12 @@ def value_and_grad(
     ``value_and_grad`` it returns Values, so derivatives compose: ``grad(grad(f))``.
     """
     single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)  # type: ignore[arg-type]
+    try:
+        nums: tuple[int, ...] = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    except TypeError:
+        nums = ()
+    if not nums or not all(type(i) is int for i in nums):
+        raise TypeError(f"argnums must be an int or a non-empty sequence of ints, got {argnums!r}")
 
     def wrapped(*args: Any) -> tuple[Any, Any]:
         for i in nums:

@@ -7,7 +7,7 @@ derivatives ``_da``/``_db`` (floats, or None for constants), or a tuple of paren
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .value import Value
@@ -70,43 +70,47 @@ def backward(root: Value, gradient: float = 1.0, *, check_finite: bool = False) 
     try:
         seed = _as_float(gradient)
     except TypeError:
-        raise TypeError(f"backward: gradient must be a number, got {type(gradient).__name__}") from None
+        name = type(gradient).__name__
+        raise TypeError(f"backward: gradient must be a number, got {name}") from None
     # NOTE: leaves also restart from 0 and get their earlier grad added back at the end, so a
     # second identical call adds the very same float and the leaf grads double exactly.
     held: list[tuple[Value, float]] = []
     if check_finite:
         order = topological_order(root)
         saved = [v.grad for v in order]
-        held = [(v, v.grad) for v in order if not v._op]
+        held = [(v, g) for v, g in zip(order, saved, strict=True) if not v._op]
         for v in order:
             v.grad = 0.0
-        root.grad = seed
-        try:
-            _check(root)
-            _propagate(order, _check)
-        except FloatingPointError:
-            for v, g in zip(order, saved):
-                v.grad = g
-            raise
     else:
         order = _walk(root, held)  # zeroes every grad on the way
-        root.grad = seed
-        _propagate_fast(order)
+    root.grad = seed
+    try:
+        _propagate(order, check_finite)
+    except FloatingPointError:  # raised only when check_finite: put every grad back
+        for v, g in zip(order, saved, strict=True):
+            v.grad = g
+        raise
     for v, g in held:
         if g:
             v.grad += g
 
 
-def _propagate_fast(order: list[Value]) -> None:
-    """The chain rule over ``order``, from the root down: parent.grad += local * node.grad."""
+def _propagate(order: list[Value], check_finite: bool) -> None:
+    """The chain rule over ``order``, from the root down: parent.grad += local * node.grad.
+
+    A node's grad is complete when the loop reaches it, so that is where it is checked.
+    """
     for v in reversed(order):
         g = v.grad
+        if check_finite and not math.isfinite(g):
+            name = f"{v.label!r} " if v.label else ""
+            raise FloatingPointError(f"backward: non-finite gradient {g!r} at node {name}{v!r}")
         d = v._da
         if d is None:
             if v._db is None:  # a leaf or a node of constants
                 continue
         elif type(d) is tuple:
-            for p, dp in zip(v._a, d):
+            for p, dp in zip(v._a, d):  # noqa: B905 (aligned by construction; hot loop)
                 p.grad += dp * g
         else:
             p = v._a
@@ -115,37 +119,3 @@ def _propagate_fast(order: list[Value]) -> None:
         if d is not None:
             p = v._b
             p.grad += d * g
-
-
-def _propagate(order: list[Value], check: Any) -> None:
-    """``_propagate_fast`` that also calls ``check(parent)`` after every update."""
-    for v in reversed(order):
-        g = v.grad
-        d = v._da
-        if d is None:
-            if v._db is None:  # a leaf or a node of constants
-                continue
-        elif type(d) is tuple:
-            for p, dp in zip(v._a, d):
-                p.grad += dp * g
-                if check is not None:
-                    check(p)
-        else:
-            p = v._a
-            p.grad += d * g
-            if check is not None:
-                check(p)
-        d = v._db
-        if d is not None:
-            p = v._b
-            p.grad += d * g
-            if check is not None:
-                check(p)
-
-
-def _check(v: Value) -> None:
-    if not math.isfinite(v.grad):
-        name = f"{v.label!r} " if v.label else ""
-        raise FloatingPointError(
-            f"backward: non-finite gradient {v.grad!r} at node {name}{v!r}"
-        )

@@ -1,41 +1,40 @@
 """The rule table: every primitive operation's forward value and local derivatives, written once.
 
-Each rule takes floats and returns ``(out, local)`` with ``local[i] = d out / d input_i``. Beside it,
-``graph`` gives the same local derivatives as an expression in engine operations, evaluated on
-``Value`` inputs (and the output ``out``); it is what a graph-recording backward (``grad(grad(f))``)
-uses. Tests check that both views agree for every op in ``OPS``. This module imports only ``math`` and ``operator``.
+Each rule takes floats and returns ``(out, local)`` with ``local[i] = d out / d input_i``. Beside
+it in ``OPS``, ``graph`` gives the same derivatives as engine expressions on ``Value`` inputs (what
+``grad(grad(f))`` differentiates), and for a few hot ops ``source`` spells the rule as Python text
+for ``compile``. Tests check every view against the rule. Imports only ``math`` and ``operator``.
 
-| op        | out                 | local derivative(s)              | domain / convention                     |
-|-----------|---------------------|----------------------------------|-----------------------------------------|
-| add       | a + b               | 1, 1                             | -                                       |
-| sub       | a - b               | 1, -1                            | -                                       |
-| mul       | a * b               | b, a                             | -                                       |
-| div       | a / b               | 1/b, -a/b**2                     | b = 0 -> ZeroDivisionError              |
-| neg       | -a                  | -1                               | -                                       |
-| pow (k)   | a ** k, k a number  | k * a**(k-1)                     | a < 0, k not integer -> ValueError;     |
-|           |                     |                                  | 0 ** (k<0) -> ZeroDivisionError;        |
-|           |                     |                                  | 0 < k < 1 at a = 0: +inf                |
-|           |                     |                                  | a ** 0 = 1 with slope 0, for every a    |
-| pow       | a ** b, b a Value   | b * a**(b-1), out * ln a         | a > 0, or a = 0 with b > 0 (then 0, 0)  |
-| exp       | e ** a              | out                              | overflow -> OverflowError               |
-| log       | ln a                | 1/a                              | a <= 0 -> ValueError                    |
-| sqrt      | a ** 0.5            | 1 / (2 out)                      | a < 0 -> ValueError; +inf at a = 0      |
-| tanh      | tanh a              | 1 - out**2                       | -                                       |
-| sigmoid   | 1 / (1 + e**-a)     | out * (1 - out)                  | stable two-branch form                  |
-| softplus  | ln(1 + e**a)        | sigmoid(a)                       | stable: max(a, 0) + log1p(e**-abs(a))   |
-| relu      | max(a, 0)           | 1 if a > 0 else 0                | 0 at the kink, as in PyTorch            |
-| leaky_relu| a if a > 0 else s*a | 1 if a > 0 else s                | slope s (default 0.01); s at the kink   |
-| abs       | abs(a)              | sign(a)                          | 0 at the kink, as in PyTorch            |
-| sin, cos  | sin a, cos a        | cos a, -sin a                    | a = +-inf -> ValueError                 |
-| sum       | a_1 + ... + a_n     | 1, ..., 1                        | one node for many terms                 |
-| dot       | sum w_i x_i + c     | x_1..x_n, w_1..w_n, 1            | one node for a whole neuron             |
+| op         | out                 | local derivative(s)    | domain / convention                |
+|------------|---------------------|------------------------|------------------------------------|
+| add, sub   | a + b, a - b        | 1, +-1                 | -                                  |
+| mul        | a * b               | b, a                   | -                                  |
+| div        | a / b               | 1/b, -a/b**2           | b = 0 -> ZeroDivisionError         |
+| neg        | -a                  | -1                     | -                                  |
+| pow (k)    | a ** k, k a number  | k * a**(k-1)           | a < 0, k not integer -> ValueError |
+|            |                     |                        | 0 ** (k<0) -> ZeroDivisionError    |
+|            |                     |                        | +inf slope at 0 for 0 < k < 1      |
+|            |                     |                        | a ** 0 = 1, slope 0, for every a   |
+| powv       | a ** b, b a Value   | b * a**(b-1), out ln a | a > 0, or a = 0 with b > 0         |
+| exp        | e ** a              | out                    | overflow -> OverflowError          |
+| log        | ln a                | 1/a                    | a <= 0 -> ValueError               |
+| sqrt       | a ** 0.5            | 1 / (2 out)            | a < 0 -> ValueError; +inf at 0     |
+| tanh       | tanh a              | 1 - out**2             | -                                  |
+| sigmoid    | 1 / (1 + e**-a)     | out * (1 - out)        | stable two-branch form             |
+| softplus   | ln(1 + e**a)        | sigmoid(a)             | max(a, 0) + log1p(e**-abs(a))      |
+| relu       | max(a, 0)           | 1 if a > 0 else 0      | 0 at the kink, as in PyTorch       |
+| leaky_relu | a if a > 0 else s*a | 1 if a > 0 else s      | slope s (0.01); s at the kink      |
+| abs        | abs(a)              | sign(a)                | 0 at the kink, as in PyTorch       |
+| sin, cos   | sin a, cos a        | cos a, -sin a          | a = +-inf -> ValueError            |
+| sum        | a_1 + ... + a_n     | 1, ..., 1              | one node for many terms            |
+| dot        | c + sum w_i x_i     | x_1..x_n, w_1..w_n, 1  | one node for a whole neuron        |
 """
 
 from __future__ import annotations
 
 import math
-from operator import mul as _mul
 from collections.abc import Callable
+from operator import mul as _mul
 from typing import Any, NamedTuple
 
 Number = int | float
@@ -43,11 +42,13 @@ Rule = tuple[float, tuple[float, ...]]
 
 
 class Op(NamedTuple):
-    """One primitive: a float rule ``(out, local)`` and its local derivatives as engine expressions."""
+    """One primitive: its float rule ``(out, local)`` and the same derivatives in other forms."""
 
     name: str
     rule: Callable[..., Rule]
     graph: Callable[..., tuple[Any, ...]] | None = None  # (out, *inputs) -> locals, on Values
+    # the rule as Python source over its inputs' names, for ops that compile writes out inline
+    source: Callable[..., tuple[str, tuple[str, ...]]] | None = None
 
 
 def domain_error(op: str, message: str) -> ValueError:
@@ -113,8 +114,9 @@ def pow(a: float, b: float) -> Rule:
         # NOTE: 0 ** b is 0 for every b > 0, so d/db is exactly 0 there.
         return 0.0, (b * 0.0 ** (b - 1.0) if b >= 1.0 else math.inf, 0.0)
     raise domain_error(
-        "pow", f"base {a!r} must be > 0 (or 0 with a positive exponent) when the exponent {b!r} "
-        "is differentiable"
+        "pow",
+        f"base {a!r} must be > 0 (or 0 with a positive exponent) when the exponent {b!r} "
+        "is differentiable",
     )
 
 
@@ -203,7 +205,7 @@ def sum_(*terms: float) -> Rule:
 
 
 def dot(*args: float) -> Rule:
-    """c + sum_i w_i x_i over args = (w_1..w_n, x_1..x_n, c); d/dw_i = x_i, d/dx_i = w_i, d/dc = 1."""
+    """c + sum_i w_i x_i, args = (w_1..w_n, x_1..x_n, c); d/dw_i = x_i, d/dx_i = w_i, d/dc = 1."""
     n = (len(args) - 1) // 2
     w, x = args[:n], args[n : 2 * n]
     # NOTE: summed left to right from c, like micrograd's Neuron, by the built-in sum.
@@ -215,11 +217,11 @@ def dot(*args: float) -> Rule:
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("add", add, lambda out, a, b: (1.0, 1.0)),
-        Op("sub", sub, lambda out, a, b: (1.0, -1.0)),
-        Op("mul", mul, lambda out, a, b: (b, a)),
+        Op("add", add, lambda out, a, b: (1.0, 1.0), lambda a, b: (f"{a} + {b}", ("1.0", "1.0"))),
+        Op("sub", sub, lambda out, a, b: (1.0, -1.0), lambda a, b: (f"{a} - {b}", ("1.0", "-1.0"))),
+        Op("mul", mul, lambda out, a, b: (b, a), lambda a, b: (f"{a} * {b}", (b, a))),
         Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b))),
-        Op("neg", neg, lambda out, a: (-1.0,)),
+        Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",))),
         Op("pow", pow_number, lambda out, a, k: _pow_graph(a, float(k))),
         Op("powv", pow, lambda out, a, b: (b * a ** (b - 1.0), out * a.log())),
         Op("exp", exp, lambda out, a: (out,)),
@@ -228,15 +230,34 @@ OPS: dict[str, Op] = {
         Op("tanh", tanh, lambda out, a: (1.0 - out * out,)),
         Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),)),
         Op("softplus", softplus, lambda out, a: (a.sigmoid(),)),
-        Op("relu", relu, lambda out, a: (1.0 if a.data > 0.0 else 0.0,)),
+        Op(
+            "relu",
+            relu,
+            lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
+            lambda a: (
+                f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
+                (f"(1.0 if {a} > 0.0 else 0.0)",),
+            ),
+        ),
         Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,)),
         Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],)),
         Op("sin", sin, lambda out, a: (a.cos(),)),
         Op("cos", cos, lambda out, a: (-a.sin(),)),
-        Op("sum", sum_, lambda out, *terms: (1.0,) * len(terms)),
-        Op("dot", dot, lambda out, *args: _dot_graph(args)),
+        Op(
+            "sum",
+            sum_,
+            lambda out, *terms: (1.0,) * len(terms),
+            lambda *t: (f"sum(({', '.join(t)},))", ("1.0",) * len(t)),
+        ),
+        Op("dot", dot, lambda out, *args: _dot_graph(args), lambda *args: _dot_source(args)),
     )
 }
+
+
+def _dot_source(args: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    n = (len(args) - 1) // 2
+    w, x = ", ".join(args[:n]), ", ".join(args[n : 2 * n])
+    return f"sum(map(mul, ({w},), ({x},)), {args[-1]})", (*args[n : 2 * n], *args[:n], "1.0")
 
 
 def _pow_graph(a: Any, k: float) -> tuple[Any, ...]:

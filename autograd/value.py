@@ -82,6 +82,15 @@ class Value:
     # with many inputs keeps a tuple of Value parents in _a and the aligned locals in _da, and
     # the op's full input tuple in _b (for higher-order derivatives). _mark is scratch for graph.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_mark")
+    data: float
+    grad: float
+    label: str
+    _op: str
+    _a: Any
+    _da: Any
+    _b: Any
+    _db: Any
+    _mark: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
         if isinstance(data, Value):
@@ -90,6 +99,8 @@ class Value:
             self.data = _as_float(data)
         except TypeError:
             raise TypeError(f"Value() takes an int or float, got {type(data).__name__}") from None
+        if not isinstance(label, str):
+            raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
         self.grad = 0.0
         self.label = label
         self._op = ""
@@ -363,10 +374,12 @@ def apply(op: Op, *inputs: Operand) -> Value:
         db = float(local[1]) if isinstance(b, Value) and len(local) > 1 else None
         return _node(out, op.name, a, da, b, db)
     parents = tuple(x for x in inputs if isinstance(x, Value))
-    locals_ = tuple(float(d) for x, d in zip(inputs, local) if isinstance(x, Value))
+    locals_ = tuple(float(d) for x, d in zip(inputs, local, strict=False) if isinstance(x, Value))
     # keep the full input tuple only when constants are mixed in (higher order needs them)
-    full = None if len(parents) == len(inputs) else tuple(
-        x if isinstance(x, Value) else float(x) for x in inputs
+    full = (
+        None
+        if len(parents) == len(inputs)
+        else tuple(x if isinstance(x, Value) else float(x) for x in inputs)
     )
     return _node(out, op.name, parents, locals_, full, None)
 

@@ -168,3 +168,9 @@ def test_hessian_of_a_quadratic_form_is_symmetric_and_exact(xs):
     assert all(rows[i][j] == rows[j][i] for i in range(3) for j in range(3))
     for row, want_row in zip(rows, want, strict=True):
         assert row == pytest.approx(want_row, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("argnums", ["a", 1.5, (), (0, "1"), True])
+def test_argnums_that_are_not_ints_are_a_type_error(argnums):
+    with pytest.raises(TypeError, match="argnums"):
+        grad(lambda x, y: x * y, argnums)

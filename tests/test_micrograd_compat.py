@@ -41,11 +41,11 @@ def demo_steps(Value, model, X, y, steps):
     for k in range(steps):
         inputs = [list(map(Value, row)) for row in X]
         scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = 1e-4 * sum(p * p for p in model.parameters())
         total = data_loss + reg_loss
-        accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores)) / len(y)
+        accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores, strict=True)) / len(y)
         model.zero_grad()
         total.backward()
         lr = 1.0 - 0.9 * k / 100
@@ -65,10 +65,12 @@ def test_demo_notebook_loop_trains_identically_from_micrograds_seeded_weights():
     ours_history = demo_steps(autograd.Value, ours, X, y, steps=4)
     theirs_history = demo_steps(micrograd_engine.Value, theirs, X, y, steps=4)
 
-    for (our_loss, our_acc), (their_loss, their_acc) in zip(ours_history, theirs_history):
+    for (our_loss, our_acc), (their_loss, their_acc) in zip(
+        ours_history, theirs_history, strict=True
+    ):
         assert our_loss == pytest.approx(their_loss, rel=1e-12)
         assert our_acc == their_acc
-    for p, q in zip(ours.parameters(), theirs.parameters()):
+    for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
         assert p.data == pytest.approx(q.data, rel=1e-12, abs=1e-15)
 
 

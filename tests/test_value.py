@@ -239,3 +239,8 @@ def test_detach_makes_an_unconnected_leaf_with_the_same_data_and_label():
     assert grads(z, a) == (9.0,)
     e = a.detach()
     assert (e.data, e.label) == (3.0, "a") and e is not a
+
+
+def test_a_label_that_is_not_a_string_is_a_type_error():
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=3)
