@@ -2,7 +2,7 @@
 
 ``python -m nn.demo`` trains MLP(2, [16, 16, 1]) on 100 two-moons points as micrograd's demo does
 (hinge loss + 1e-4 L2, SGD with lr 1.0 - 0.9 k / steps) and writes, into ``out/``:
-decision_boundary.png, loss.png and model.json. ``--help`` lists the flags.
+decision_boundary.png, loss.png, model.json and the graph (graph.dot, graph.svg). ``--help`` lists the flags.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from autograd import vsum
 
 from . import data
 from .layers import ACTIVATIONS, MLP
@@ -194,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     written = [os.path.join(args.out, "model.json")]
     save(model, written[0])
+    written += _draw_graph(args.out, model, X[0])
     if not args.no_plot:
         try:
             written += _plot(args, model, X, y, history, task)
@@ -206,6 +209,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     print("wrote " + ", ".join(written))
     return 0
+
+
+def _draw_graph(out: str, model: MLP, x: list[float]) -> list[str]:
+    """The trained model's graph on one input, one node per neuron, coloured by gradient:
+    graph.dot always (plain text), graph.svg too when graphviz and a renderer are installed."""
+    try:
+        from autograd.viz import RendererNotFound, draw_dot
+    except ImportError:
+        return []
+    score = model(x)
+    outputs = score if isinstance(score, list) else [score]
+    model.zero_grad()
+    vsum(outputs).backward()
+    try:
+        drawing = draw_dot(
+            outputs, names=model.named_parameters(), collapse="neuron", color_grad=True
+        )
+    except ImportError:  # no graphviz package: nothing to draw with
+        return []
+    finally:
+        model.zero_grad()
+    paths = [os.path.join(out, "graph.dot")]
+    with open(paths[0], "w") as f:
+        f.write(drawing.source)
+    try:
+        drawing.render(outfile=os.path.join(out, "graph.svg"), cleanup=True)
+        paths.append(os.path.join(out, "graph.svg"))
+    except (RendererNotFound, RuntimeError, OSError) as e:  # rendering is a bonus here
+        print(f"python -m nn.demo: graph.svg not drawn: {e}", file=sys.stderr)
+    return paths
 
 
 def _task(dataset: str, loss: str, y: list[Any]) -> tuple[str, str, int]:

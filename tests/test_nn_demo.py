@@ -51,9 +51,18 @@ def test_demo_other_datasets_in_process(tmp_path, capsys, extra, picture):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_demo_no_plot_writes_only_the_model(tmp_path, capsys):
-    assert main([*TINY, "--no-plot", "--out", str(tmp_path / "new" / "dir")]) == 0
-    assert [p.name for p in (tmp_path / "new" / "dir").iterdir()] == ["model.json"]
+def test_demo_no_plot_writes_the_model_and_its_graph_but_no_png(tmp_path, capsys):
+    out = tmp_path / "new" / "dir"
+    assert main([*TINY, "--no-plot", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["graph.dot", "graph.svg", "model.json"]
+
+
+def test_demo_graph_names_every_neuron_and_renders_as_svg(tmp_path, capsys):
+    assert main([*TINY, "--no-plot", "--out", str(tmp_path)]) == 0
+    source = (tmp_path / "graph.dot").read_text()
+    for name in ("layers.0.neurons.0", "layers.0.neurons.3", "layers.1.neurons.0"):
+        assert name in source
+    assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
 
 
 def test_demo_prints_progress_lines(tmp_path, capsys):
