@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -162,8 +163,11 @@ class Plan:
     order: list[Value] = field(default_factory=list)
     index: dict[Value, int] = field(default_factory=dict)
     repeats: dict[tuple[str, str], int] = field(default_factory=dict)  # a*a: a enters twice
-    groups: set[str] = field(default_factory=set)  # ids of collapsed-group nodes
+    groups: dict[str, str] = field(default_factory=dict)  # group node id -> name, natural order
     note: str = ""
+    show_grad: bool = True
+    grads: Mapping[Value, float] | None = None  # None: each Value's own .grad
+    scale: float | None = None  # the largest |grad| when colouring by gradient, else None
 
     def value_id(self, v: Value) -> str:
         return f"n{self.index[v]}"
@@ -219,9 +223,11 @@ def plan_graph(
 ) -> Plan:
     """Lay out the plain graph: value records, op nodes, constants, edges."""
     plan = Plan(order=order, index={v: i for i, v in enumerate(order)})
+    plan.show_grad, plan.grads = show_grad, grads
     scale = 0.0
     if color_grad:
         scale = max((abs(_grad(v, grads) or 0.0) for v in order), default=0.0)
+        plan.scale = scale
     for i, v in enumerate(order):
         vid = f"n{i}"
         fields = []
@@ -359,42 +365,86 @@ def assign_groups(
     return group
 
 
+def natural_key(name: str) -> tuple[tuple[str | int, ...], str]:
+    """Sort key comparing runs of digits as numbers: neurons.2 before neurons.10."""
+    parts = re.split(r"(\d+)", name)  # text, digits, text, ...: types line up by position
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def collapse_plan(plan: Plan, group: Mapping[Value, str], how: str) -> Plan:
-    """Merge every group's value, op and constant nodes into one node; drop inner edges."""
-    owner: dict[str, str] = {}
+    """Merge every group's value and op nodes into one node, which shows the value leaving the
+    group; constants fed to groups become one shared node per distinct value; drop inner edges."""
     members: dict[str, list[Value]] = {}
     for v, k in group.items():
         members.setdefault(k, []).append(v)
-    gids = {k: f"g{j}" for j, k in enumerate(members)}
-    out = Plan(order=plan.order, index=plan.index, groups=set(gids.values()))
+    gids = {k: f"g{j}" for j, k in enumerate(sorted(members, key=natural_key))}
+    owner: dict[str, str] = {}
+    consts: dict[float, str] = {}  # NOTE: by value, so one input fed to 16 neurons is one node
     for v, k in group.items():
         i = plan.index[v]
         owner[f"n{i}"] = gids[k]
         if v._op:
             owner[f"n{i}op"] = gids[k]
-            for c in range(len(v._inputs)):
-                owner[f"n{i}c{c}"] = gids[k]
-    for nid, attrs in plan.nodes.items():
-        gid = owner.get(nid)
-        if gid is None:
-            out.nodes[nid] = attrs
-        elif gid not in out.nodes:
-            out.nodes[gid] = {}  # filled in below, placed where the group first appears
+            for c, x in enumerate(v._inputs):
+                if f"n{i}c{c}" not in plan.nodes:
+                    continue
+                if v._op == "dot" and c == len(v._inputs) - 1 and x == 0.0:
+                    owner[f"n{i}c{c}"] = gids[k]  # no bias: adding 0 is not an input
+                else:
+                    owner[f"n{i}c{c}"] = consts.setdefault(float(x), f"k{len(consts)}")
+    escapes: dict[Value, bool] = {}  # v -> some node outside v's group takes v
+    for v in plan.order:
+        for p in v._parents:
+            escapes[p] = escapes.get(p, False) or group.get(p) != group.get(v)
+    out = Plan(order=plan.order, index=plan.index, groups={g: k for k, g in gids.items()})
+    for x, cid in consts.items():
+        out.nodes[cid] = {"label": format_number(x), "shape": "plaintext"}
     for k, gid in gids.items():
         vs = members[k]
+        outputs = [v for v in vs if v._op and escapes.get(v, True)]  # not taken at all: a root
+        fields = [escape_record(k)]
+        fill = "#eeeeee"
+        if len(outputs) == 1:
+            g = _grad(outputs[0], plan.grads)
+            fields.append(f"data {format_number(outputs[0].data)}")
+            if plan.show_grad:
+                fields.append("grad ?" if g is None else f"grad {format_number(g)}")
+            if plan.scale is not None and g is not None:
+                fill = grad_color(g, plan.scale)
+        elif outputs:
+            fields.append(f"{len(outputs)} outputs")
         nparams = sum(1 for v in vs if not v._op)
-        label = f"{escape_record(k)} | {nparams} params, {len(vs) - nparams} ops"
+        fields.append(f"{_count(nparams, 'param')}, {_count(len(vs) - nparams, 'op')}")
+        label = "{ " + " | ".join(fields) + " }"
         out.nodes[gid] = {
             "shape": "record",
-            "label": "{ " + label + " }",
+            "label": label,
             "style": "rounded,filled",
-            "fillcolor": "#eeeeee",
+            "fillcolor": fill,
         }
+    for nid, attrs in plan.nodes.items():
+        if nid not in owner:
+            out.nodes[nid] = dict(attrs)
     for (a, b), attrs in plan.edges.items():
         a2, b2 = owner.get(a, a), owner.get(b, b)
         if a2 == b2:
             continue
         out.edges.setdefault((a2, b2), dict(attrs))
+    # Groups fed by one node are drawn in natural order (neurons.2 above neurons.10): that node's
+    # edges go out in that order, and Graphviz is told to keep it (ordering=out).
+    rank = {g: j for j, g in enumerate(out.groups)}
+    edges = sorted(out.edges.items(), key=lambda e: rank.get(e[0][1], len(rank)))
+    out.edges = dict(edges)
+    fanout: dict[str, int] = {}
+    for a, b in out.edges:
+        fanout[a] = fanout.get(a, 0) + (b in rank)
+    for a, n in fanout.items():
+        if n > 1:
+            out.nodes[a]["ordering"] = "out"
     out.note = f"collapsed per {how}: {len(plan.order)} values drawn as {len(out.nodes)} nodes"
     return out
 
@@ -484,7 +534,9 @@ def draw_dot(
         color_grad: fill each value blue (grad > 0) or red (grad < 0), deeper for larger |grad|.
         highlight: a Value (or several): draw every path from it to the output in red.
         collapse: 'neuron', 'layer', a name depth (int) or a function name -> group name:
-            each group of parameters and the nodes computing with them becomes one node.
+            each group of parameters and the nodes computing with them becomes one node,
+            showing the data and grad of the value leaving it; groups are listed in natural
+            order (neurons.2 before neurons.10), and constant inputs are drawn once each.
         max_nodes: draw at most this many nodes, those nearest the output; one node
             stands for the rest, and the graph's label says what was cut.
 

@@ -407,3 +407,130 @@ def test_an_nn_mlp_collapses_to_its_own_neurons_by_named_parameters():
     neurons = {re.match(r"layers\.\d+\.neurons\.\d+", n)[0] for n, _ in model.named_parameters()}
     assert len(neurons) == 8
     assert sorted(group_nodes(source)) == sorted(neurons)
+
+
+# --- collapsed groups: natural order, the value leaving each group, colour, inputs ---
+
+
+def layers_on(x: list[float], sizes: list[int], seed: int = 0):
+    """Hand-built ReLU layers (linear last) on float inputs, with nn-style parameter names."""
+    rng = random.Random(seed)
+    names: dict[Value, str] = {}
+    acts: list = list(x)
+    for i, nout in enumerate(sizes):
+        layer = []
+        for j in range(nout):
+            w = [Value(rng.uniform(-1, 1)) for _ in acts]
+            b = Value(rng.uniform(-0.5, 0.5))
+            names.update({wk: f"layers.{i}.neurons.{j}.w.{k}" for k, wk in enumerate(w)})
+            names[b] = f"layers.{i}.neurons.{j}.b"
+            a = dot(w, acts, b)
+            layer.append(a.relu() if i < len(sizes) - 1 else a)
+        acts = layer
+    return acts, names
+
+
+def test_groups_are_listed_in_natural_order_neurons_2_before_neurons_10():
+    outs, names = layers_on([0.3, -0.7], [12, 11, 1])
+    outs[0].backward()
+    groups = group_nodes(draw_dot(outs, names=names, collapse="neuron").source)
+    expected = (
+        [f"layers.0.neurons.{j}" for j in range(12)]
+        + [f"layers.1.neurons.{j}" for j in range(11)]
+        + ["layers.2.neurons.0"]
+    )
+    assert groups == expected
+
+
+def test_natural_key_compares_digit_runs_as_numbers():
+    names = ["b.10", "a.2.x", "b.9", "a.10.x", "a.2", "b"]
+    assert sorted(names, key=viz.natural_key) == ["a.2", "a.2.x", "a.10.x", "b", "b.9", "b.10"]
+
+
+def test_groups_are_drawn_top_to_bottom_in_natural_order(renderer):
+    outs, names = layers_on([0.3, -0.7], [12, 11, 1])
+    outs[0].backward()
+    svg = draw_dot(outs, names=names, collapse="neuron").pipe(format="svg", encoding="utf-8")
+    ns = "{http://www.w3.org/2000/svg}"
+    top: dict[str, float] = {}  # group name -> y of its first text (SVG y grows downwards)
+    for g in ET.fromstring(svg).iter(f"{ns}g"):
+        texts = list(g.iter(f"{ns}text"))
+        if g.get("class") == "node" and texts and texts[0].text.startswith("layers."):
+            top[texts[0].text] = float(texts[0].get("y"))
+    for layer, n in ((0, 12), (1, 11)):
+        column = [f"layers.{layer}.neurons.{j}" for j in range(n)]
+        assert sorted(column, key=top.__getitem__) == column
+
+
+def one_neuron(x: list[float], w: list[float], b: float, upstream: float):
+    """relu(b + w . x) as group layers.0.neurons.0, then backward from upstream * output."""
+    ws = [Value(wk) for wk in w]
+    bv = Value(b)
+    out = dot(ws, x, bv).relu()
+    names = {wk: f"layers.0.neurons.0.w.{k}" for k, wk in enumerate(ws)}
+    names[bv] = "layers.0.neurons.0.b"
+    loss = out * upstream
+    loss.backward()
+    return loss, names
+
+
+def test_a_collapsed_neuron_shows_the_data_and_grad_of_its_output():
+    # relu(0.1 + 0.5 * 2.0 + (-1.0) * 0.25) = 0.85; d loss / d out = -2.5
+    loss, names = one_neuron([2.0, 0.25], [0.5, -1.0], 0.1, upstream=-2.5)
+    nodes, _ = parse(draw_dot(loss, names=names, collapse="neuron").source)
+    assert "{ layers.0.neurons.0 | data 0.85 | grad -2.5 | 3 params, 2 ops }" in nodes.values()
+    nodes, _ = parse(draw_dot(loss, names=names, collapse="neuron", show_grad=False).source)
+    assert "{ layers.0.neurons.0 | data 0.85 | 3 params, 2 ops }" in nodes.values()
+
+
+def test_a_group_with_several_outputs_says_how_many_instead_of_one_value():
+    w, b = Value(0.5), Value(0.0)
+    names = {w: "layers.0.neurons.0.w.0", b: "layers.0.neurons.0.b"}
+    y = [dot([w], [1.0], b).relu(), dot([w], [3.0], b).relu()]  # the neuron on two samples
+    (label,) = [
+        v
+        for v in parse(draw_dot(y, names=names, collapse="neuron").source)[0].values()
+        if "neurons.0" in v
+    ]
+    assert label == "{ layers.0.neurons.0 | 2 outputs | 2 params, 4 ops }"
+
+
+def rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+@pytest.mark.parametrize("upstream", [3.0, -3.0, 0.0])
+def test_a_groups_fill_follows_the_sign_of_its_output_grad(upstream):
+    # the ReLU is on (output 0.85), so the params' grads are upstream * x: coloured either way
+    loss, names = one_neuron([2.0, 0.25], [0.5, -1.0], 0.1, upstream=upstream)
+    source = draw_dot(loss, names=names, collapse="neuron", color_grad=True).source
+    r, g, b = rgb(fill_of(source, "layers.0.neurons.0"))
+    if upstream > 0:
+        assert b > r  # blue
+    elif upstream < 0:
+        assert r > b  # red
+    else:
+        assert (r, g, b) == (255, 255, 255)  # grad 0: no colour
+    plain = draw_dot(loss, names=names, collapse="neuron").source
+    assert fill_of(plain, "layers.0.neurons.0") == "#eeeeee"  # no color_grad: neutral grey
+
+
+def test_groups_are_coloured_on_the_same_scale_as_ordinary_values():
+    loss, names = one_neuron([2.0, 0.25], [0.5, -1.0], 0.1, upstream=-0.4)
+    top = Value(1.0, label="top")
+    total = loss + top * -4.0  # top.grad = -4: the largest |grad| of all
+    total.backward()
+    source = draw_dot(total, names=names, collapse="neuron", color_grad=True).source
+    assert fill_of(source, "layers.0.neurons.0") == grad_color(-0.4, 4.0)
+    assert fill_of(source, "{ top |") == grad_color(-4.0, 4.0)
+
+
+def test_float_inputs_of_collapsed_neurons_are_drawn_once_each_with_an_edge_to_each_neuron():
+    outs, names = layers_on([0.3, -0.7], [3, 1])
+    outs[0].backward()
+    nodes, edges = parse(draw_dot(outs, names=names, collapse="neuron").source)
+    groups = {k for k, v in nodes.items() if v.startswith("{ layers.0.")}
+    assert len(groups) == 3
+    for text in ("0.3", "-0.7"):
+        (nid,) = [k for k, v in nodes.items() if v == text]
+        assert {b for a, b in edges if a == nid} == groups
