@@ -2,7 +2,8 @@
 
 ``python -m nn.demo`` trains MLP(2, [16, 16, 1]) on 100 two-moons points as micrograd's demo does
 (hinge loss + 1e-4 L2, SGD with lr 1.0 - 0.9 k / steps) and writes, into ``out/``:
-decision_boundary.png, loss.png, model.json and the graph (graph.dot, graph.svg). ``--help`` lists the flags.
+decision_boundary.png, loss.png, model.json and the graph (graph.dot, graph.svg).
+``--help`` lists the flags.
 """
 
 from __future__ import annotations
