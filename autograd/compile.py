@@ -4,7 +4,9 @@
 Python over floats: one line per node forward, one line per edge backward (print ``.source`` to
 read backpropagation as code). Replays make no Value objects and do the very same float
 operations in the same order as the engine, so results are equal bit for bit. Branches the
-trace cannot see (comparisons of Values) become guards checked on every replay.
+trace cannot see (comparisons of Values) become guards checked on every replay. With
+``has_aux``, ``f`` returns ``(value, aux)`` and replays hand back ``aux``'s numbers too (a
+training step's scores, say), as JAX's ``has_aux`` does.
 """
 
 from __future__ import annotations
@@ -36,25 +38,33 @@ class TraceError(TypeError):
     """The traced function did something a trace cannot follow (e.g. ``float(value)``)."""
 
 
-def trace(f: Callable[..., Any], *args: Any, retrace: bool = False) -> Compiled:
+def trace(
+    f: Callable[..., Any], *args: Any, retrace: bool = False, has_aux: bool = False
+) -> Compiled:
     """Run ``f(*args)`` once on Values and compile what it computed.
 
     Numbers in ``args`` (also inside lists and tuples) become the inputs of the compiled
     function; any other Value ``f`` reaches (model parameters, say) is read live on each call
     and gets its ``.grad`` from ``backward``. With ``retrace``, a guard failure or a change in
-    the arguments' shape traces again instead of raising.
+    the arguments' shape traces again instead of raising. With ``has_aux``, ``f`` returns
+    ``(value, aux)``, aux being Values and numbers in lists and tuples: every call then returns
+    ``(value, aux)`` in place of the value, with aux's numbers from the replay (value_and_grad:
+    ``((value, aux), grads)``); only ``value`` is differentiated.
     """
-    return Compiled(f, args, retrace)
+    return Compiled(f, args, retrace, has_aux)
 
 
 class Compiled:
     """A traced function, replayed on floats: ``c(*args)``, ``c.backward``, ``c.value_and_grad``."""
 
-    def __init__(self, f: Callable[..., Any], args: tuple[Any, ...], retrace: bool) -> None:
+    def __init__(
+        self, f: Callable[..., Any], args: tuple[Any, ...], retrace: bool, has_aux: bool = False
+    ) -> None:
         self.f = f
         self.retrace = retrace
+        self.has_aux = has_aux
         self.retraces = 0
-        self._plan = _Plan(f, args)
+        self._plan = _Plan(f, args, has_aux)
 
     @property
     def source(self) -> str:
@@ -68,26 +78,34 @@ class Compiled:
         """The comparisons the trace depends on, as source text (``v3 > 0.0``)."""
         return list(self._plan.guard_text)
 
-    def __call__(self, *args: Any) -> float:
-        """f(*args) as a float, by the compiled forward pass."""
+    def __call__(self, *args: Any) -> Any:
+        """f(*args) as a float (with has_aux: ``(value, aux)``), by the compiled forward pass."""
+        if self.has_aux:
+            out, aux = self._run("forward", args)
+            return out, self._aux(aux)
         return self._run("forward", args)
 
-    def backward(self, *args: Any, gradient: float = 1.0) -> float:
+    def backward(self, *args: Any, gradient: float = 1.0) -> Any:
         """f(*args), and add d f / d v (times ``gradient``) into ``.grad`` of every captured leaf
-        Value v, exactly as ``f(*args).backward(gradient)`` would. Returns f(*args)."""
+        Value v, exactly as ``f(*args).backward(gradient)`` would. Returns f(*args) (with
+        has_aux: ``(value, aux)``)."""
         seed = _as_float(gradient)
-        out, grads = self._run("backward", args, seed)
+        out, grads, *aux = self._run("backward", args, seed)
         for v, g in zip(self._plan.grad_targets, grads, strict=False):
             old = v.grad  # NOTE: as graph.backward does: sum from 0.0, then add the old grad
             v.grad = g + old if old else g
-        return out
+        return (out, self._aux(aux[0])) if self.has_aux else out
 
-    def value_and_grad(self, *args: Any, gradient: float = 1.0) -> tuple[float, Any]:
-        """(f(*args), d f / d args), the gradients nested like ``args``; no ``.grad`` is touched."""
+    def value_and_grad(self, *args: Any, gradient: float = 1.0) -> tuple[Any, Any]:
+        """(f(*args), d f / d args), the gradients nested like ``args``; no ``.grad`` is touched.
+        With has_aux: ``((value, aux), grads)``."""
         seed = _as_float(gradient)
-        out, grads = self._run("inputs", args, seed)
-        grads = iter(grads)
-        return out, _rebuild(self._plan.shape, grads)
+        out, grads, *aux = self._run("inputs", args, seed)
+        grads = _rebuild(self._plan.shape, iter(grads))
+        return ((out, self._aux(aux[0])), grads) if self.has_aux else (out, grads)
+
+    def _aux(self, numbers: tuple[float, ...]) -> Any:
+        return _rebuild(self._plan.aux_shape, iter(numbers))
 
     def _run(self, kind: str, args: tuple[Any, ...], *extra: float) -> Any:
         plan = self._plan
@@ -114,7 +132,7 @@ class Compiled:
         return plan.code(kind)[0](flat, plan.captured, *extra)
 
     def _again(self, args: tuple[Any, ...]) -> _Plan:
-        self._plan = _Plan(self.f, args)
+        self._plan = _Plan(self.f, args, self.has_aux)
         self.retraces += 1
         return self._plan
 
@@ -185,7 +203,7 @@ def _tracing_comparisons(log: list[Any]):
 class _Plan:
     """One trace of f: its nodes, inputs, captured leaves and guards, and the code made of them."""
 
-    def __init__(self, f: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def __init__(self, f: Callable[..., Any], args: tuple[Any, ...], has_aux: bool) -> None:
         flat: list[float] = []
         self.shape = _flatten(args, flat)
         self.inputs = [Value(x) for x in flat]
@@ -194,6 +212,16 @@ class _Plan:
         log: list[Any] = []
         with _tracing_comparisons(log):
             root = f(*_rebuild(self.shape, iter(self.inputs)))
+        self.has_aux = has_aux
+        self.aux: list[Any] = []  # Values and numbers, flattened
+        self.aux_shape: Any = None
+        if has_aux:
+            if not (type(root) in (tuple, list) and len(root) == 2):
+                raise TypeError(
+                    f"compile: with has_aux, f must return (value, aux), got {type(root).__name__}"
+                )
+            root, aux = root
+            self.aux_shape = _flatten_outputs(aux, self.aux)
         if not isinstance(root, Value):
             raise TypeError(f"compile: f must return a Value, got {type(root).__name__}")
         self.root = root
@@ -203,7 +231,7 @@ class _Plan:
         seen: set[int] = {id(v) for v in forward}
         for a, _, b, _ in log:  # a guard's operands come first, so it is checked early
             _post_order([x for x in (a, b) if isinstance(x, Value)], forward, seen)
-        _post_order([root], forward, seen)
+        _post_order([root, *(x for x in self.aux if isinstance(x, Value))], forward, seen)
         self.forward = forward
         self.index = {id(v): i for i, v in enumerate(forward)}
         # the rules as they are now: a user's op may be redefined later, but not this trace's
@@ -334,13 +362,16 @@ def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
         prologue.append(f"{', '.join(name(v) for v in plan.captured)}, = map(_data, C)")
     prologue += [f"{t} = {text}" for text, t in hoisted.items()]
     root = name(plan.root)
+    aux = ""  # has_aux: the aux numbers follow, as one more tuple
+    if plan.has_aux:
+        aux = f", ({''.join(f'{name(x)}, ' for x in plan.aux).rstrip(' ')})"
     if not want_grads:
-        signature, body = "def forward(A, C):", prologue + lines + [f"return {root}"]
+        signature, body = "def forward(A, C):", prologue + lines + [f"return {root}{aux}"]
     else:
         targets = plan.grad_targets if kind == "backward" else plan.inputs
         result = "".join(f"g{plan.index[id(t)]}, " for t in targets)
         body = prologue + lines + _backward_lines(plan, targets, locals_of)
-        body.append(f"return {root}, ({result.rstrip(' ')})")
+        body.append(f"return {root}, ({result.rstrip(' ')}){aux}")
         signature = f"def {kind}(A, C, seed):"
     source = "\n".join([signature] + ["    " + line for line in body]) + "\n"
     exec(compile(source, f"<autograd.compile {kind}>", "exec"), ns)
@@ -452,6 +483,18 @@ def _flatten(x: Any, out: list[float]) -> Any:
         return None
     raise TypeError(
         f"compile: arguments must be numbers or lists of numbers, got {type(x).__name__}"
+    )
+
+
+def _flatten_outputs(x: Any, out: list[Any]) -> Any:
+    """``_flatten`` for aux outputs: Values and numbers (kept as they are) in lists and tuples."""
+    if isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        out.append(x)
+        return None
+    if type(x) is list or type(x) is tuple:
+        return (type(x), tuple(_flatten_outputs(item, out) for item in x))
+    raise TypeError(
+        f"compile: aux must be Values or numbers, in lists and tuples; got {type(x).__name__}"
     )
 
 

@@ -31,31 +31,42 @@ def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
     stack = [root]
     push, pop, emit = stack.append, stack.pop, order.append
     while stack:
-        v = stack[-1]
-        mark = v._mark
-        if mark is entered:  # every parent is done: emit
-            pop()
-            v._mark = finished
+        v = pop()
+        while v._mark is not finished:  # else it was reached again through another path
+            if v._mark is not entered:  # first visit: its unfinished parents go first
+                # NOTE: v goes back on the stack and the walk steps straight to its last such
+                # parent (a push and a pop saved per node); a node with none is emitted at once.
+                d = v._da
+                if type(d) is tuple:
+                    todo = [p for p in v._a if p._mark is not finished]
+                    if todo:
+                        v._mark = entered
+                        push(v)
+                        stack += todo
+                        v = pop()
+                        continue
+                else:
+                    a = v._a if d is not None and v._a._mark is not finished else None
+                    b = v._b if v._db is not None and v._b._mark is not finished else None
+                    if b is not None:
+                        v._mark = entered
+                        push(v)
+                        if a is not None:
+                            push(a)
+                        v = b
+                        continue
+                    if a is not None:
+                        v._mark = entered
+                        push(v)
+                        v = a
+                        continue
+            v._mark = finished  # every parent is done: emit
             emit(v)
             if held is not None:
                 if not v._op:
                     held.append((v, v.grad))
                 v.grad = 0.0
-            continue
-        if mark is finished:  # reached again through another path
-            pop()
-            continue
-        v._mark = entered
-        d = v._da
-        if d is not None:
-            if type(d) is tuple:
-                for p in v._a:
-                    if p._mark is not finished:
-                        push(p)
-            elif v._a._mark is not finished:
-                push(v._a)
-        if v._db is not None and v._b._mark is not finished:
-            push(v._b)
+            break
     return order
 
 
@@ -106,16 +117,14 @@ def _propagate(order: list[Value], check_finite: bool) -> None:
             name = f"{v.label!r} " if v.label else ""
             raise FloatingPointError(f"backward: non-finite gradient {g!r} at node {name}{v!r}")
         d = v._da
-        if d is None:
-            if v._db is None:  # a leaf or a node of constants
-                continue
-        elif type(d) is tuple:
-            for p, dp in zip(v._a, d):  # noqa: B905 (aligned by construction; hot loop)
-                p.grad += dp * g
-        else:
-            p = v._a
-            p.grad += d * g
-        d = v._db
         if d is not None:
-            p = v._b
-            p.grad += d * g
+            if type(d) is tuple:
+                for p, dp in zip(v._a, d):  # noqa: B905 (aligned by construction; hot loop)
+                    p.grad += dp * g
+            else:
+                v._a.grad += d * g
+            d = v._db
+            if d is not None:
+                v._b.grad += d * g
+        elif v._db is not None:  # a constant first input (2.0 - x)
+            v._b.grad += v._db * g

@@ -69,6 +69,74 @@ def _is_number(x: object) -> bool:
 
 _new = object.__new__
 
+# --- Value's op methods: each applies a rule and records the node inline ---
+
+# NOTE: the node is built inline, not by a call to _node: this runs once per operation, and a
+# function call is a good part of its cost. A Value, float or int operand is the fast case.
+
+
+def _unary_method(rule: Callable[[float], ops.Rule], op: str) -> Callable[[Value], Value]:
+    """The method ``x.op()`` for a one-input rule."""
+
+    def unary_op(self: Value) -> Value:
+        out, (da,) = rule(self.data)
+        v = _new(Value)
+        v.data = out
+        v.grad = 0.0
+        v.label = ""
+        v._mark = v._b = v._db = None
+        if _no_grad_blocks and not _recording.get():
+            v._op = ""
+            v._a = v._da = None
+            return v
+        v._op = op
+        v._a = self
+        v._da = da
+        return v
+
+    return _named(unary_op, rule, op)
+
+
+def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callable[..., Value]:
+    """The method ``x (op) y`` for a two-input rule; ``y`` a number is a constant, not a parent."""
+
+    def binary_op(self: Value, other: Operand) -> Value:
+        if type(other) is Value:
+            out, (da, db) = rule(self.data, other.data)
+        else:
+            if type(other) is not float:
+                if type(other) is not int:  # bool, a Value subclass, a wrong type: _binary
+                    return _binary(rule, op, self, other)
+                other = float(other)
+            out, (da, db) = rule(self.data, other)
+            db = None
+        v = _new(Value)
+        v.data = out
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        if _no_grad_blocks and not _recording.get():
+            v._op = ""
+            v._a = v._da = v._b = v._db = None
+            return v
+        v._op = op
+        v._a = self
+        v._da = da
+        v._b = other
+        v._db = db
+        return v
+
+    return _named(binary_op, rule, op)
+
+
+def _named(method: Callable[..., Value], rule: Callable[..., ops.Rule], op: str) -> Any:
+    """Give a made method the op's name and its rule's docstring, for help() and tracebacks."""
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = f"The op {op!r} (rule: autograd.ops.{rule.__name__})." + (
+        f" {rule.__doc__}" if rule.__doc__ else ""
+    )
+    return method
+
 
 class Value:
     """A scalar in the graph: ``data``, its gradient ``grad`` and how it was made.
@@ -136,37 +204,36 @@ class Value:
 
     # --- arithmetic (Python numbers are constants, not parents) ---
 
-    def __add__(self, other: Operand) -> Value:  # self + other
-        return _binary(ops.add, "add", self, other)
+    __add__ = _binary_method(ops.add, "add")  # self + other
 
     def __radd__(self, other: Number) -> Value:  # other + self
         return _binary(ops.add, "add", other, self)
 
-    def __sub__(self, other: Operand) -> Value:  # self - other
-        return _binary(ops.sub, "sub", self, other)
+    __sub__ = _binary_method(ops.sub, "sub")  # self - other
 
     def __rsub__(self, other: Number) -> Value:  # other - self
         return _binary(ops.sub, "sub", other, self)
 
-    def __mul__(self, other: Operand) -> Value:  # self * other
-        return _binary(ops.mul, "mul", self, other)
+    __mul__ = _binary_method(ops.mul, "mul")  # self * other
 
     def __rmul__(self, other: Number) -> Value:  # other * self
         return _binary(ops.mul, "mul", other, self)
 
-    def __truediv__(self, other: Operand) -> Value:  # self / other
-        return _binary(ops.div, "div", self, other)
+    __truediv__ = _binary_method(ops.div, "div")  # self / other
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         return _binary(ops.div, "div", other, self)
 
-    def __neg__(self) -> Value:  # -self
-        return _unary(ops.neg, "neg", self)
+    __neg__ = _unary_method(ops.neg, "neg")  # -self
 
     def __pos__(self) -> Value:  # +self
         return self
 
     def __pow__(self, other: Operand) -> Value:  # self ** other
+        if type(other) is float or type(other) is int:  # the common case first
+            k = float(other)
+            out, (da,) = ops.pow_number(self.data, k)
+            return _node(out, "pow", self, da, k, None)
         if isinstance(other, Value):
             return _binary(ops.pow, "powv", self, other)
         if not _is_number(other):
@@ -176,45 +243,25 @@ class Value:
     def __rpow__(self, other: Number) -> Value:  # other ** self
         return _binary(ops.pow, "powv", other, self)
 
-    def __abs__(self) -> Value:
-        return _unary(ops.abs_, "abs", self)
+    __abs__ = _unary_method(ops.abs_, "abs")
 
     # --- functions ---
 
-    def exp(self) -> Value:
-        return _unary(ops.exp, "exp", self)
-
-    def log(self) -> Value:
-        return _unary(ops.log, "log", self)
-
-    def sqrt(self) -> Value:
-        return _unary(ops.sqrt, "sqrt", self)
-
-    def tanh(self) -> Value:
-        return _unary(ops.tanh, "tanh", self)
-
-    def sigmoid(self) -> Value:
-        return _unary(ops.sigmoid, "sigmoid", self)
-
-    def softplus(self) -> Value:
-        return _unary(ops.softplus, "softplus", self)
-
-    def relu(self) -> Value:
-        return _unary(ops.relu, "relu", self)
+    exp = _unary_method(ops.exp, "exp")
+    log = _unary_method(ops.log, "log")
+    sqrt = _unary_method(ops.sqrt, "sqrt")
+    tanh = _unary_method(ops.tanh, "tanh")
+    sigmoid = _unary_method(ops.sigmoid, "sigmoid")
+    softplus = _unary_method(ops.softplus, "softplus")
+    relu = _unary_method(ops.relu, "relu")
+    abs = __abs__
+    sin = _unary_method(ops.sin, "sin")
+    cos = _unary_method(ops.cos, "cos")
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         if not _is_number(slope):  # a constant, not a parent
             raise TypeError(f"leaky_relu: slope must be a number, got {type(slope).__name__}")
         return _binary(ops.leaky_relu, "leaky_relu", self, slope)
-
-    def abs(self) -> Value:
-        return _unary(ops.abs_, "abs", self)
-
-    def sin(self) -> Value:
-        return _unary(ops.sin, "sin", self)
-
-    def cos(self) -> Value:
-        return _unary(ops.cos, "cos", self)
 
     # --- comparisons compare .data; equality stays identity ---
 
@@ -286,27 +333,6 @@ def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     v._da = da
     v._b = b
     v._db = db
-    return v
-
-
-# NOTE: _unary and _binary make their node inline (the body of _node): they run once per
-# operation, and a function call is a good part of their cost.
-
-
-def _unary(rule: Callable[[float], ops.Rule], op: str, a: Value) -> Value:
-    out, local = rule(a.data)
-    v = _new(Value)
-    v.data = out
-    v.grad = 0.0
-    v.label = ""
-    v._mark = v._b = v._db = None
-    if _no_grad_blocks and not _recording.get():
-        v._op = ""
-        v._a = v._da = None
-        return v
-    v._op = op
-    v._a = a
-    v._da = local[0]
     return v
 
 
@@ -472,4 +498,13 @@ def _nary(op: Op, inputs: tuple[Any, ...]) -> Value:
     return _node(out, op.name, (*parents,), (*compress(local, mask),), inputs, None)
 
 
-__all__ = ["Value", "no_grad", "is_recording", "define_op", "apply", "vsum", "dot", "Op"]
+__all__ = [
+    "Value",
+    "no_grad",
+    "is_recording",
+    "define_op",
+    "apply",
+    "vsum",
+    "dot",
+    "Op",
+]

@@ -10,6 +10,10 @@ exponentiates goes through log-sum-exp or softplus, so no logit is too large.
 | binary_cross_entropy  | softplus(z) - t z = -log sigma(±z)  | t in [0, 1]            |
 | cross_entropy         | logsumexp(z) - z_y                  | class index y          |
 | l2 (regulariser)      | alpha * sum_i p_i**2                | -                      |
+
+Targets may also be Values (``fit(compile=True)`` traces them as inputs): the value is the
+same, and the gradient reaches them too. cross_entropy picks z_y with the op ``nn.pick``, so a
+class index may be a Value as well.
 """
 
 from __future__ import annotations
@@ -51,6 +55,17 @@ def logsumexp(z: Sequence[Scalar]) -> Value:
     return _logsumexp(*z)
 
 
+def _pick_rule(k: float, *z: float) -> tuple[float, tuple[float, ...]]:
+    """z_k for a whole number k: d/dz_i = 1 if i == k else 0; d/dk = 0 (k only chooses)."""
+    if not (k.is_integer() and 0 <= k < len(z)):
+        raise ValueError(f"pick: index {k!r} out of range for {len(z)} values")
+    i = int(k)
+    return z[i], (0.0, *(1.0 if j == i else 0.0 for j in range(len(z))))
+
+
+_pick = define_op("nn.pick", _pick_rule, lambda out, k, *z: _pick_rule(_data(k), *map(_data, z))[1])
+
+
 def softmax(z: Sequence[Scalar]) -> list[Value]:
     """e**z_i / sum_j e**z_j for each i (a probability vector)."""
     lse = logsumexp(z)
@@ -69,7 +84,7 @@ def mse(predictions: Any, targets: Any) -> Value:
 def hinge(scores: Any, labels: Any) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y s), labels y in {-1, +1}."""
     ss, ys = _pairs("hinge", scores, labels)
-    for y in ys:
+    for y in map(_data, ys):
         if y != 1.0 and y != -1.0:
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {y!r} (for 0/1 labels pass 2 * y - 1)"
@@ -80,7 +95,7 @@ def hinge(scores: Any, labels: Any) -> Value:
 def binary_cross_entropy(logits: Any, targets: Any) -> Value:
     """Mean of -[t log sigma(z) + (1 - t) log(1 - sigma(z))] = softplus(z) - t z, from logits z."""
     zs, ts = _pairs("binary_cross_entropy", logits, targets)
-    for t in ts:
+    for t in map(_data, ts):
         if not 0.0 <= t <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy: targets must be in [0, 1], got {t!r} "
@@ -93,9 +108,9 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     """Softmax cross-entropy from logits: mean of logsumexp(z) - z_y over the batch.
 
     ``logits`` is one sample's list of class scores with an int ``targets``, or a batch: a
-    list of such lists with a list of ints.
+    list of such lists with a list of ints. A target may be a Value holding a class index.
     """
-    if _is_int(targets):
+    if _is_int(targets) or isinstance(targets, Value):
         logits, targets = [logits], [targets]
     batch, ys = _batch("cross_entropy", logits, targets)
     terms = []
@@ -103,11 +118,16 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         if isinstance(z, (Value, numbers.Real)) or not isinstance(z, Iterable):
             raise TypeError(f"cross_entropy: sample {i} must be a list of class scores, got {z!r}")
         z = list(z)
-        if not _is_int(y):
+        k = y.data if isinstance(y, Value) else y
+        if isinstance(y, Value) and k.is_integer():
+            k = int(k)
+        if not _is_int(k):
             raise TypeError(f"cross_entropy: target {i} must be a class index (int), got {y!r}")
-        if not 0 <= y < len(z):
-            raise ValueError(f"cross_entropy: target {y} out of range for {len(z)} classes")
-        terms.append(logsumexp(z) - z[y])
+        if not 0 <= k < len(z):
+            raise ValueError(f"cross_entropy: target {k} out of range for {len(z)} classes")
+        # NOTE: z_y by an op, not z[y]: a trace (fit(compile=True)) then varies y as an input
+        # and its graph, and so its order of summation, is the same for every y
+        terms.append(logsumexp(z) - _pick(y, *z))
     return _mean(terms)
 
 
@@ -132,7 +152,13 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def _target(name: str, t: Any) -> float:
+def _data(x: Scalar) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _target(name: str, t: Any) -> Scalar:
+    if isinstance(t, Value):
+        return t
     if isinstance(t, bool) or not isinstance(t, numbers.Real):
         raise TypeError(f"{name}: targets must be numbers, got {type(t).__name__} {t!r}")
     return float(t)
@@ -161,13 +187,14 @@ def _batch(name: str, predictions: Any, targets: Any) -> tuple[list[Any], list[A
 
 def _pairs(
     name: str, predictions: Any, targets: Any, vector: bool = False
-) -> tuple[list[Value], list[float]]:
-    """Flatten a sample or a batch into aligned (prediction Value, target float) lists."""
+) -> tuple[list[Value], list[Scalar]]:
+    """Flatten a sample or a batch into aligned (prediction Value, target) lists; a target is
+    a float, or a Value when one was given."""
     if isinstance(predictions, (Value, numbers.Real)):
         return [_prediction(name, predictions)], [_target(name, targets)]
     preds, ts = _batch(name, predictions, targets)
     out_p: list[Value] = []
-    out_t: list[float] = []
+    out_t: list[Scalar] = []
     for p, t in zip(preds, ts, strict=True):
         if vector and not isinstance(p, (Value, numbers.Real)):
             sub_p, sub_t = _batch(name, p, t)

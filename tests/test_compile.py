@@ -209,3 +209,45 @@ def test_a_trace_keeps_the_rules_it_was_made_with():
     compiled = trace(lambda x: double(x), 1.0)
     define_op("test_compile.scale", lambda a: (3.0 * a, (3.0,)))  # redefined afterwards
     assert compiled.value_and_grad(5.0) == (10.0, (2.0,))
+
+
+# --- has_aux: more outputs, read back but not differentiated ---
+
+
+def scores_and_loss(a, b, c):
+    scores = [a * b, (b - c).tanh(), a.exp()]
+    return vsum([s * s for s in scores]) + c, [scores, (a * 3.0, 2)]
+
+
+@given(a=moderate, b=moderate, c=moderate)
+def test_aux_outputs_are_the_eager_values_and_the_gradient_is_the_values_alone(a, b, c):
+    compiled = trace(scores_and_loss, 0.5, 0.25, -1.0, has_aux=True)
+    (out, aux), grads = compiled.value_and_grad(a, b, c)
+    leaves = [Value(a), Value(b), Value(c)]
+    value, (scores, (triple, two)) = scores_and_loss(*leaves)
+    value.backward()
+    assert same(out, value.data)
+    assert aux == [[s.data for s in scores], (triple.data, 2.0)]  # nested as returned
+    assert all(same(g, v.grad) for g, v in zip(grads, leaves, strict=True))
+    assert compiled(a, b, c) == (out, aux)
+
+
+def test_backward_with_aux_fills_grads_and_returns_value_and_aux():
+    w = Value(3.0)
+    compiled = trace(lambda x: (w * x, [w + x, w]), 2.0, has_aux=True)
+    assert compiled.backward(5.0) == (15.0, [8.0, 3.0])
+    assert w.grad == 5.0  # d(w x)/dw only: the aux w + x adds nothing
+
+
+def test_an_aux_value_outside_the_differentiated_graph_is_still_computed():
+    compiled = trace(lambda x, y: (x * 2.0, y.exp()), 1.0, 0.0, has_aux=True)
+    assert compiled.value_and_grad(1.5, 1.0) == ((3.0, math.exp(1.0)), (2.0, 0.0))
+
+
+def test_has_aux_needs_a_pair_of_a_value_and_values_or_numbers():
+    with pytest.raises(TypeError, match=r"has_aux, f must return \(value, aux\)"):
+        trace(lambda x: x * 2.0, 1.0, has_aux=True)
+    with pytest.raises(TypeError, match="aux must be Values or numbers"):
+        trace(lambda x: (x * 2.0, {"score": x}), 1.0, has_aux=True)
+    with pytest.raises(TypeError, match="must return a Value"):
+        trace(lambda x: (3.0, [x]), 1.0, has_aux=True)

@@ -65,6 +65,19 @@ def test_demo_graph_names_every_neuron_and_renders_as_svg(tmp_path, capsys):
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
 
 
+@pytest.mark.filterwarnings("error")  # no fallback to eager training
+@pytest.mark.parametrize("extra", [[], ["--dataset", "spiral", "--batch-size", "5"]])
+def test_demo_compile_flag_trains_the_very_same_model(tmp_path, capsys, extra):
+    eager, compiled = tmp_path / "eager", tmp_path / "compiled"
+    assert main([*TINY, *extra, "--no-plot", "--out", str(eager)]) == 0
+    assert main([*TINY, *extra, "--no-plot", "--compile", "--out", str(compiled)]) == 0
+    assert (compiled / "model.json").read_text() == (eager / "model.json").read_text()
+    out = capsys.readouterr().out
+    assert "trained 3 steps (compiled) in" in out
+    model = load(compiled / "model.json")
+    assert model.state_dict() != MLP(2, model.sizes[1:], seed=1).state_dict()  # it trained
+
+
 def test_demo_prints_progress_lines(tmp_path, capsys):
     main(["--n", "16", "--steps", "4", "--hidden", "4", "--out", str(tmp_path)])
     out = capsys.readouterr().out
@@ -108,7 +121,8 @@ def test_help_explains_every_flag(capsys):
         main(["--help"])
     assert exc.value.code == 0
     text = capsys.readouterr().out
-    for flag in ("--dataset", "--hidden", "--steps", "--optimizer", "--seed", "--out", "--lr"):
+    flags = ("--dataset", "--hidden", "--steps", "--optimizer", "--seed", "--out", "--lr")
+    for flag in (*flags, "--compile"):
         assert flag in text
 
 

@@ -6,12 +6,14 @@ import sys
 
 import pytest
 
+from autograd import Value, gradcheck
 from nn import (
     MLP,
     SGD,
     Adam,
     accuracy,
     binary_cross_entropy,
+    cross_entropy,
     fit,
     hinge,
     make_moons,
@@ -161,6 +163,7 @@ def test_fit_works_without_tqdm(monkeypatch, capsys):
         ({"loss": "svm"}, ValueError, "unknown loss 'svm'"),
         ({"loss": 3}, TypeError, "loss must be a name or a function"),
         ({"l2": -1.0}, ValueError, "l2 must be a number >= 0"),
+        ({"compile": "yes"}, TypeError, "compile must be True or False"),
     ],
 )
 def test_bad_fit_arguments_are_named_and_leave_the_model_alone(kwargs, error, match):
@@ -206,3 +209,115 @@ def test_mini_batches_are_reshuffled_every_epoch_and_cover_the_data():
     first, second = sum(seen[:3], []), sum(seen[3:], [])
     assert sorted(first) == sorted(second) == y
     assert first != second
+
+
+# --- fit(compile=True): the same training, replayed on floats ---
+
+
+def trained(compile, X, y, sizes, **kwargs):
+    """(History, final weights, final grads) of a fit from fixed weights."""
+    model = MLP(len(X[0]), sizes, seed=1)
+    if "optimizer" in kwargs:
+        kwargs["optimizer"] = kwargs["optimizer"](model)
+    history = fit(model, X, y, progress=False, compile=compile, **kwargs)
+    return history, [p.data for p in model.parameters()], [p.grad for p in model.parameters()]
+
+
+def assert_same_training(eager, compiled):
+    (h1, w1, g1), (h2, w2, g2) = eager, compiled
+    assert h2.loss == h1.loss and h2.accuracy == h1.accuracy and h2.lr == h1.lr  # bit for bit
+    assert h2.epoch_loss == h1.epoch_loss and h2.epoch_accuracy == h1.epoch_accuracy
+    assert (h2.steps, h2.stopped_early) == (h1.steps, h1.stopped_early)
+    assert w2 == w1 and g2 == g1
+
+
+@pytest.mark.filterwarnings("error")  # no fallback to eager: the trace did the training
+def test_compiled_fit_of_the_demo_recipe_equals_eager_fit_bit_for_bit():
+    X, y = make_moons(n=100, noise=0.1, seed=1)
+    eager = trained(False, X, y, [16, 16, 1], loss="hinge", l2=1e-4, steps=20)
+    assert_same_training(eager, trained(True, X, y, [16, 16, 1], loss="hinge", l2=1e-4, steps=20))
+    assert eager[0].loss[-1] < 0.5 * eager[0].loss[0]  # and it trained
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    "make, sizes, kwargs",
+    [  # each with a last, smaller batch: a second trace, for that size
+        (lambda: make_moons(n=23, seed=0), [6, 1], {"loss": "hinge", "batch_size": 5}),
+        (lambda: make_moons(n=23, seed=0), [6, 1], {"loss": "bce", "batch_size": 10}),
+        (lambda: make_spiral(n=30, seed=0), [8, 3], {"loss": "cross_entropy", "batch_size": 8}),
+        (lambda: make_regression(n=17, seed=0), [6, 1], {"loss": "mse", "batch_size": 4}),
+        # stops early, leaving .grad from the step before, as eager fit does
+        (lambda: make_moons(n=23, seed=0), [6, 1], {"loss": "hinge", "target_accuracy": 0.75}),
+    ],
+)
+def test_compiled_fit_follows_eager_fit_through_changing_batches(make, sizes, kwargs):
+    X, y = make()
+    kwargs |= {"optimizer": lambda m: Adam(m, lr=0.05), "steps": 25, "l2": 1e-3}
+    eager = trained(False, X, y, sizes, **kwargs)
+    assert_same_training(eager, trained(True, X, y, sizes, **kwargs))
+    assert eager[0].stopped_early == ("target_accuracy" in kwargs)
+
+
+def test_targets_may_be_values_the_loss_and_the_prediction_gradients_are_unchanged():
+    s, t = [0.3, -1.2, 2.0], [1, -1, -1]
+    for loss, targets in ((hinge, t), (binary_cross_entropy, [1, 0, 0.25]), (mse, [0.5, 2, -1])):
+        by_number, by_value = [Value(x) for x in s], [Value(x) for x in s]
+        a, b = loss(by_number, targets), loss(by_value, [Value(x) for x in targets])
+        a.backward()
+        b.backward()
+        assert a.data == b.data
+        assert [p.grad for p in by_number] == [p.grad for p in by_value]
+    z = [[Value(0.2), Value(-1.0), Value(1.5)], [Value(0.4), Value(0.1), Value(-0.3)]]
+    assert cross_entropy(z, [2, 0]).data == cross_entropy(z, [Value(2), Value(0.0)]).data
+    with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1, got 0"):
+        hinge([Value(0.5)], [Value(0.0)])
+    with pytest.raises(ValueError, match="out of range for 3 classes"):
+        cross_entropy(z, [2, Value(3.0)])
+    with pytest.raises(TypeError, match="class index"):
+        cross_entropy(z, [2, Value(0.5)])
+
+
+def test_gradients_reach_value_targets():
+    assert gradcheck(lambda s, t: mse([s, s * 2.0], [t, 1.0]), 0.3, -0.4)
+    assert gradcheck(lambda s, t: binary_cross_entropy(s, t), 0.7, 0.25)
+
+
+def test_a_branch_on_the_data_falls_back_to_eager_with_one_warning():
+    X, y = make_moons(n=23, seed=0)
+
+    def clipped(scores, labels):  # max() compares Values: the trace turns it into a guard
+        return sum(max(1.0 - t * s, 0.0) for s, t in zip(scores, labels, strict=True)) * 0.1
+
+    kwargs = {"loss": clipped, "batch_size": 5, "steps": 12}
+    eager = trained(False, X, y, [6, 1], **kwargs)
+    with pytest.warns(RuntimeWarning, match="GuardError.*training eagerly") as caught:
+        compiled = trained(True, X, y, [6, 1], **kwargs)
+    assert len(caught) == 1
+    assert_same_training(eager, compiled)
+
+
+@pytest.mark.parametrize(
+    "loss, why",
+    [
+        (lambda s, t: hinge(s, t) * float(s[0]), "cannot be traced .TraceError"),
+        # Value targets compared with == are never equal: the first replay is checked
+        (lambda s, t: hinge(s, [1 if u == 1 else -1 for u in t]), "different loss"),
+    ],
+)
+def test_a_loss_the_trace_cannot_follow_falls_back_to_eager(loss, why):
+    X, y = make_moons(n=12, seed=0)
+    eager = trained(False, X, y, [4, 1], loss=loss, steps=6)
+    with pytest.warns(RuntimeWarning, match=why):
+        compiled = trained(True, X, y, [4, 1], loss=loss, steps=6)
+    assert_same_training(eager, compiled)
+
+
+def test_compiled_fit_checks_every_label_before_training():
+    X, y = make_moons(n=12, seed=0)
+    y[-1] = 0  # in the last mini-batch: an eager fit would meet it after two updates
+    model = MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1, got 0"):
+        fit(model, X, y, batch_size=5, steps=5, progress=False, compile=True)
+    assert model.state_dict() == before
