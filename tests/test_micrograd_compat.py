@@ -5,28 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from test_readme_example import readme_expression
 
 import autograd
 import nn
 
 micrograd_engine = pytest.importorskip("micrograd.engine")
 micrograd_nn = pytest.importorskip("micrograd.nn")
-
-
-def readme_expression(Value):
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    return g.data, a.grad, b.grad
 
 
 def test_readme_expression_matches_micrograd_to_the_last_bits():
