@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
+from test_nn_layers import micrograd_mlp
 from test_readme_example import readme_expression
 
 import autograd
 import nn
 
 micrograd_engine = pytest.importorskip("micrograd.engine")
-micrograd_nn = pytest.importorskip("micrograd.nn")
 
 
 def test_readme_expression_matches_micrograd_to_the_last_bits():
@@ -42,8 +40,7 @@ def demo_steps(Value, model, X, y, steps):
 
 def test_demo_notebook_loop_trains_identically_from_micrograds_seeded_weights():
     X, y = nn.make_moons(n=40, noise=0.1, seed=3)
-    random.seed(1337)
-    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    theirs = micrograd_mlp(1337, 2, [16, 16, 1])
     ours = nn.MLP(2, [16, 16, 1], seed=1337)
     assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
 

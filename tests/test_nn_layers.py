@@ -104,26 +104,26 @@ def test_same_seed_same_weights_and_global_random_untouched():
     assert Neuron(3, seed=rng).state_dict() != Neuron(3, seed=rng).state_dict()
 
 
-def test_seed_1337_draws_the_weights_micrograds_demo_draws():
+def micrograd_mlp(seed: int, nin: int, nouts: list[int]):
+    """micrograd's MLP drawn after random.seed(seed), leaving the global generator as it was."""
     micrograd_nn = pytest.importorskip("micrograd.nn")
     state = random.getstate()
     try:
-        random.seed(1337)
-        theirs = micrograd_nn.MLP(2, [16, 16, 1])
+        random.seed(seed)
+        return micrograd_nn.MLP(nin, nouts)
     finally:
         random.setstate(state)
+
+
+def test_seed_1337_draws_the_weights_micrograds_demo_draws():
+    theirs = micrograd_mlp(1337, 2, [16, 16, 1])
     ours = MLP(2, [16, 16, 1], seed=1337)
     assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
 
 
 def test_same_weights_give_micrograds_loss_and_gradients():
     micrograd_nn = pytest.importorskip("micrograd.nn")
-    state = random.getstate()
-    try:
-        random.seed(5)
-        theirs = micrograd_nn.MLP(2, [8, 8, 1])
-    finally:
-        random.setstate(state)
+    theirs = micrograd_mlp(5, 2, [8, 8, 1])
     ours = MLP(2, [8, 8, 1], seed=0)
     ours.set_parameters(p.data for p in theirs.parameters())
     rng = random.Random(0)
