@@ -1,0 +1,145 @@
+"""``explore(root)``: backprop as one interactive, self-contained page (Jupyter or a file).
+
+The graph is laid out here (``layout``), its data gathered in ``view``; the page's behaviour is
+``explore.js`` and its look ``explore.css``, shipped beside this file and inlined into the page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+
+from autograd.value import Value
+from autograd.viz import Names, as_names
+
+from .card import value_card
+from .layout import layout, svg
+from .view import MAX_MEMBERS, MAX_STEPS, View
+
+__all__ = ["Explorer", "explore", "value_card"]
+
+MAX_NODES = 120  # boxes drawn before a big graph is collapsed (with names) and then cut
+
+
+class Explorer:
+    """An interactive page for the graph of one root: ``_repr_html_`` in Jupyter, ``to_html``."""
+
+    def __init__(self, html_page: str, nodes: int, steps: int, note: str) -> None:
+        self.html = html_page
+        self.nodes = nodes  # values in the graph
+        self.steps = steps  # backward steps in the page
+        self.note = note  # what was collapsed or cut ('' when everything is drawn)
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        """The page as one HTML string (no network needed); also written to ``path`` if given."""
+        if path is not None:
+            Path(path).write_text(self.html, encoding="utf-8")
+        return self.html
+
+    def _repr_html_(self) -> str:
+        # NOTE: an iframe keeps the page's script and CSS apart from the notebook's (JupyterLab,
+        # Notebook 7 and VS Code all run scripts in a srcdoc iframe of a trusted output).
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            'style="width:100%;height:640px;border:1px solid #d0d7de;border-radius:6px" '
+            'title="chainrule explore"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        more = f"; {self.note}" if self.note else ""
+        return (
+            f"<Explorer: {self.nodes} values, {self.steps} backward steps{more}; "
+            "shows itself in Jupyter, .to_html(path) writes the page>"
+        )
+
+
+def explore(
+    root: Value,
+    *,
+    names: Names = None,
+    quiz: bool = False,
+    max_nodes: int = MAX_NODES,
+    collapse: str | None = "auto",
+    title: str = "Backpropagation, step by step",
+) -> Explorer:
+    """An interactive page for the graph of ``root``: click a node for its local derivative
+    (d out/d in with the numbers plugged in) and every path to the output (whose products sum
+    to its gradient, d root/d node); step through backward; with ``quiz``, type each gradient
+    before it is shown.
+
+    Args:
+        names: {Value: name}, or ``model.named_parameters()``; also what big graphs collapse by.
+        max_nodes: boxes drawn at most; past it the graph is collapsed ('auto': per neuron,
+            then per layer; or 'neuron', 'layer', None) when names are given, then cut to the
+            boxes nearest the output.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
+    if not isinstance(quiz, bool):
+        raise TypeError(f"explore: quiz must be True or False, got {type(quiz).__name__}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"explore: max_nodes must be an int, got {type(max_nodes).__name__}")
+    if max_nodes < 2:
+        raise ValueError(f"explore: max_nodes must be at least 2, got {max_nodes}")
+    if collapse not in ("auto", "neuron", "layer", None):
+        raise ValueError(
+            f"explore: collapse must be 'auto', 'neuron', 'layer' or None, got {collapse!r}"
+        )
+    if not isinstance(title, str):
+        raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
+    view = View(root, as_names(names, "explore"), max_nodes, collapse, model=names)
+    page = build_page(view, quiz=quiz, title=title)
+    return Explorer(page, len(view.order), min(len(view.backward), MAX_STEPS), view.note)
+
+
+def build_page(view: View, *, quiz: bool, title: str) -> str:
+    """The whole page: inline SVG, the data as JSON, the CSS and the script."""
+    boxes = view.boxes()
+    width, height = layout(boxes)
+    drawings = []
+    for gid in view.groups:
+        inner = view.group_boxes(gid)
+        w, h = layout(inner)
+        drawings.append(
+            f'<div class="cr-group-drawing" data-group="{gid}" hidden>{svg(inner, w, h)}</div>'
+        )
+    data = {
+        "root": view.id(view.root),
+        "quiz": quiz,
+        "scale": view.scale(),
+        "note": view.note,
+        "nodes": view.records(),
+        "groups": {
+            gid: {
+                "name": view.group_names[gid],
+                "size": len(vs),
+                "members": [view.id(v) for v in vs[:MAX_MEMBERS]],
+            }
+            for gid, vs in view.groups.items()
+        },
+        "steps": view.steps(),
+        "total_steps": len(view.backward),
+    }
+    return _asset("page.html").format(
+        title=html.escape(title),
+        note=html.escape(view.note),
+        css=_asset("explore.css"),
+        js=_asset("explore.js"),
+        svg=svg(boxes, width, height),
+        groups="\n".join(drawings),
+        data=script_json(data),
+    )
+
+
+def script_json(data: object) -> str:
+    """JSON safe inside <script>: no '<', '>' or '&' (so no '</script>'), nor U+2028/9."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _asset(name: str) -> str:
+    return (resources.files(__package__) / name).read_text(encoding="utf-8")

@@ -1,0 +1,322 @@
+// chainrule explore: the page's behaviour. No libraries, no network. Text from the graph is
+// only ever set with textContent, never parsed as HTML.
+(function () {
+  "use strict";
+  var page = document.currentScript.parentElement;
+  var $ = function (role) { return page.querySelector('[data-role="' + role + '"]'); };
+  var data = JSON.parse($("data").textContent);
+  var steps = data.steps;
+  var viewport = $("viewport");
+  var graph = viewport.querySelector("svg");
+  var details = $("details");
+  var stash = page.querySelector(".cr-stash");
+
+  // --- the drawn graph: boxes by id, edges by the boxes they join ---
+  var boxes = {};
+  page.querySelectorAll(".cr-graph [data-node]").forEach(function (g) {
+    var grad = g.querySelector(".cr-grad");
+    boxes[g.getAttribute("data-node")] = { el: g, box: g.querySelector(".cr-box"),
+      grad: grad, gradText: grad ? grad.textContent : "" };
+  });
+  var edges = [], out = {};
+  graph.querySelectorAll(".cr-edge").forEach(function (e) {
+    var a = e.getAttribute("data-from"), b = e.getAttribute("data-to");
+    edges.push({ el: e, from: a, to: b });
+    (out[a] = out[a] || []).push(b);
+  });
+  var firstStep = {};  // unit -> index of the first step that computes a value in it
+  steps.forEach(function (s, i) { if (!(s.unit in firstStep)) firstStep[s.unit] = i; });
+  var unitOf = function (id) { return data.nodes[id] ? data.nodes[id].unit : id; };
+
+  // --- numbers ---
+  function num(x) { return typeof x === "number" ? x : x === "nan" ? NaN : x === "inf" ? Infinity : -Infinity; }
+  function fmt(x) {
+    x = num(x);
+    if (isNaN(x)) return "nan";
+    if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
+    if (x === 0) return "0";
+    var a = Math.abs(x);
+    if (a >= 0.01 && a < 1e5) {
+      var s = x.toFixed(4).replace(/0+$/, "");
+      return s.endsWith(".") ? s + "0" : s;
+    }
+    var p = x.toExponential(3).split("e");
+    var m = p[0].replace(/0+$/, "").replace(/\.$/, "");
+    var e = Number(p[1]);
+    return m + "e" + (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
+  }
+  function color(g) {  // blue for grad > 0, red for < 0, deeper for larger |grad| (log scale)
+    g = num(g);
+    if (!isFinite(g)) return "#f3c6f3";
+    if (g === 0 || !data.scale) return "#ffffff";
+    var t = Math.min(1, Math.max(0, 1 + Math.log10(Math.abs(g) / data.scale) / 4));
+    t = 0.12 + 0.55 * t;
+    var c = g > 0 ? [70, 130, 230] : [220, 60, 50];
+    return "rgb(" + c.map(function (v) { return Math.round(255 + (v - 255) * t); }).join(",") + ")";
+  }
+
+  // --- state: k steps of backward done (0: none yet); quiz answers by step ---
+  var k = data.quiz ? 0 : steps.length;
+  var answered = {};
+  var selected = null;
+  var timer = null;
+
+  // the current step's gradient is hidden in a quiz until answered; stepping on gives it away
+  function hidden(i) { return data.quiz && i === k - 1 && !answered[i]; }
+  function knownUnit(u) {
+    if (k >= steps.length && !data.quiz) return true;
+    var i = firstStep[u];
+    if (i === undefined) return k >= steps.length;
+    return i < k && !hidden(i);
+  }
+  function knownNode(id) {
+    for (var i = 0; i < k; i++) if (steps[i].node === id) return !hidden(i);
+    return k >= steps.length && !data.quiz;
+  }
+
+  function render() {
+    Object.keys(boxes).forEach(function (u) {
+      var b = boxes[u], known = knownUnit(u), rec = data.nodes[u];
+      b.el.classList.remove("cr-current", "cr-consumer");
+      b.el.classList.toggle("cr-unknown", !known && !b.el.classList.contains("cr-more"));
+      if (b.grad) b.grad.textContent = known ? b.gradText : "grad ?";
+      var g = rec ? rec.grad : null;
+      if (!rec && data.groups[u]) g = groupGrad(u);
+      b.box.style.fill = known && g !== null ? color(g) : "";
+    });
+    edges.forEach(function (e) { e.el.classList.remove("cr-flow"); });
+    var s = k > 0 ? steps[k - 1] : null;
+    if (s) {
+      var cur = boxes[s.unit];
+      if (cur) cur.el.classList.add("cr-current");
+      s.terms.forEach(function (c) {
+        var cu = unitOf(c);
+        if (boxes[cu] && cu !== s.unit) boxes[cu].el.classList.add("cr-consumer");
+        edges.forEach(function (e) { if (e.from === s.unit && e.to === cu) e.el.classList.add("cr-flow"); });
+      });
+    }
+    $("step-label").textContent = "step " + k + " of " + steps.length +
+      (data.total_steps > steps.length ? " (of " + data.total_steps + ")" : "");
+    $("step-prev").disabled = $("step-first").disabled = k === 0;
+    $("step-next").disabled = $("step-last").disabled = k === steps.length;
+    renderCaption(s);
+    renderQuiz(s);
+    if (s && !selected) show(s.node); else if (selected) show(selected);
+  }
+  function groupGrad(gid) {
+    var i = firstStep[gid];
+    return i === undefined ? null : steps[i].grad;
+  }
+  function renderCaption(s) {
+    var c = $("caption");
+    if (!s) c.textContent = "Forward pass done. Step through backward: it starts at the output, " +
+      "whose gradient is the seed 1, and each step adds up grad(user) × local derivative over a node's uses.";
+    else if (hidden(k - 1)) c.textContent = s.question + "\n(its uses are highlighted: click one for its gradient)";
+    else c.textContent = s.caption;
+  }
+  function renderQuiz(s) {
+    var q = $("quiz");
+    q.hidden = !data.quiz || !s;
+    if (q.hidden) return;
+    var name = data.nodes[s.node].name, rootName = data.nodes[data.root].name;
+    $("quiz-question").textContent = "grad " + name + " = d" + rootName + "/d" + name + " = ?";
+    var input = $("quiz-input"), result = $("quiz-result");
+    if (!answered[k - 1]) { result.textContent = ""; result.className = "cr-quiz-result"; input.value = ""; }
+    else { result.textContent = answered[k - 1]; }
+  }
+
+  // --- the details panel ---
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    if (cls) e.className = cls;
+    return e;
+  }
+  function show(id) {
+    page.querySelectorAll(".cr-details .cr-group-drawing").forEach(function (d) { d.hidden = true; stash.appendChild(d); });
+    details.textContent = "";
+    if (data.groups[id]) return showGroup(id);
+    if (id === "more") {
+      details.appendChild(el("h2", "Not drawn"));
+      details.appendChild(el("p", data.note));
+      return;
+    }
+    var r = data.nodes[id];
+    if (!r) return;
+    var known = knownNode(id);
+    details.appendChild(el("h2", r.name));
+    var t = el("table");
+    var rows = [["op", r.op || "(leaf: an input or parameter)"], ["data", fmt(r.data)],
+      ["grad", known ? fmt(r.grad) : "?"]];
+    if (r.label && r.label !== r.name) rows.push(["label", r.label]);
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      tr.appendChild(el("td", row[0]));
+      tr.appendChild(el("td", row[1]));
+      t.appendChild(tr);
+    });
+    details.appendChild(t);
+    if (r.expr) {
+      details.appendChild(el("h3", "forward"));
+      var ins = r.inputs.map(function (x) { return x[0] + " = " + fmt(x[1]); }).join(", ");
+      details.appendChild(el("p", r.expr + "   (" + ins + ")", "cr-math"));
+      details.appendChild(el("h3", "local derivative"));
+      r.formulas.forEach(function (f) { details.appendChild(el("p", f, "cr-math")); });
+    }
+    details.appendChild(el("h3", "paths to the output"));
+    if (!known && data.quiz) details.appendChild(el("p", "(shown once this step is answered)", "cr-hint"));
+    else if (!r.paths) details.appendChild(el("p", "(not listed for a graph this big)", "cr-hint"));
+    else if (r.paths.note) details.appendChild(el("p", r.paths.note, "cr-hint"));
+    else showPaths(r);
+  }
+  function showPaths(r) {
+    var list = r.paths.list, name = function (id) { return data.nodes[id] ? data.nodes[id].name : id; };
+    if (!list.length) details.appendChild(el("p", "none: the output does not depend on it (grad 0)", "cr-hint"));
+    list.forEach(function (p, i) {
+      var text = (i + 1) + ". " + p.nodes.map(name).join(" → ");
+      text += "\n   " + (p.factors.length ? p.factors.join(" × ") : "1") + " = " + fmt(p.product);
+      details.appendChild(el("p", text, "cr-math"));
+    });
+    if (list.length > 1) {
+      details.appendChild(el("p", "sum: " + list.map(function (p) { return fmt(p.product); }).join(" + ") +
+        " = " + fmt(r.paths.total), "cr-math"));
+      details.appendChild(el("p", "A value used more than once gets one term per path: its gradient is their sum.", "cr-hint"));
+    }
+  }
+  function showGroup(gid) {
+    var g = data.groups[gid];
+    details.appendChild(el("h2", g.name));
+    details.appendChild(el("p", g.size + " values collapsed into one box; the first " +
+      g.members.length + " are drawn and listed here.", "cr-hint"));
+    var drawing = stash.querySelector('[data-group="' + gid + '"]');
+    if (drawing) { details.appendChild(drawing); drawing.hidden = false; }
+    var t = el("table");
+    g.members.forEach(function (id) {
+      var r = data.nodes[id], tr = el("tr");
+      if (!r) return;
+      [r.name, r.op || "leaf", "data " + fmt(r.data), "grad " + (knownNode(id) ? fmt(r.grad) : "?")]
+        .forEach(function (c) { tr.appendChild(el("td", c)); });
+      t.appendChild(tr);
+    });
+    details.appendChild(t);
+  }
+  function markPaths(id) {  // every edge on a path from the node to the output
+    var on = {}, todo = [id];
+    on[id] = true;
+    while (todo.length) {
+      (out[todo.pop()] || []).forEach(function (b) { if (!on[b]) { on[b] = true; todo.push(b); } });
+    }
+    edges.forEach(function (e) { e.el.classList.toggle("cr-path", id !== null && !!on[e.from] && !!on[e.to]); });
+  }
+
+  // --- stepping ---
+  function go(n) {
+    k = Math.max(0, Math.min(steps.length, n));
+    if (k > 0) { selected = null; }
+    render();
+    if (k > 0) markPaths(null);
+  }
+  function play() {
+    if (timer) { clearInterval(timer); timer = null; $("step-play").textContent = "▶ play"; return; }
+    if (k >= steps.length) go(0);
+    $("step-play").textContent = "❚❚ pause";
+    timer = setInterval(function () { if (k >= steps.length) play(); else go(k + 1); }, 900);
+  }
+  $("step-first").onclick = function () { go(0); };
+  $("step-prev").onclick = function () { go(k - 1); };
+  $("step-next").onclick = function () { go(k + 1); };
+  $("step-last").onclick = function () { go(steps.length); };
+  $("step-play").onclick = play;
+  document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.tagName === "INPUT") { if (e.key === "Enter") check(); return; }
+    var keys = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: steps.length };
+    if (e.key in keys) { go(keys[e.key]); e.preventDefault(); }
+    else if (e.key === " ") { play(); e.preventDefault(); }
+    else if (e.key === "0") fit();
+  });
+
+  // --- the quiz ---
+  function parse(text) {  // a number, or a fraction such as -3/4
+    var t = text.trim().replace(/\u2212/g, "-");
+    if (!t) return NaN;
+    var parts = t.split("/");
+    if (parts.length === 2) return Number(parts[0]) / Number(parts[1]);
+    return /^(nan|inf|-inf)$/i.test(t) ? num(t.toLowerCase()) : Number(t);
+  }
+  function check() {
+    if (!data.quiz || k === 0) return;
+    var s = steps[k - 1], g = num(s.grad), x = parse($("quiz-input").value), result = $("quiz-result");
+    if (isNaN(x) && !isNaN(g)) { result.textContent = "Type a number, such as 0.5 or -3/4."; result.className = "cr-quiz-result"; return; }
+    var right = (isNaN(g) && isNaN(x)) || x === g || Math.abs(x - g) <= 1e-3 * Math.max(1, Math.abs(g));
+    answered[k - 1] = (right ? "Right! " : "Not quite: you said " + fmt(x) + ", the gradient is " + fmt(g) + ". ") +
+      "The working:\n" + s.caption;
+    render();
+    result.className = "cr-quiz-result " + (right ? "cr-right" : "cr-wrong");
+  }
+  $("quiz-check").onclick = check;
+
+  // --- pointing at nodes ---
+  Object.keys(boxes).forEach(function (id) {
+    var g = boxes[id].el;
+    g.addEventListener("mouseenter", function () { show(id); markPaths(id); });
+    g.addEventListener("mouseleave", function () {
+      var back = selected || (k > 0 ? steps[k - 1].node : null);
+      if (back) show(back); markPaths(selected);
+    });
+    g.addEventListener("click", function (e) {
+      selected = id; show(id); markPaths(id);
+      page.querySelectorAll(".cr-selected").forEach(function (x) { x.classList.remove("cr-selected"); });
+      g.classList.add("cr-selected");
+      e.stopPropagation();
+    });
+  });
+
+  // --- pan and zoom: the svg's viewBox follows the wheel and the drag ---
+  var full = graph.viewBox.baseVal, box = { x: full.x, y: full.y, w: full.width, h: full.height };
+  graph.removeAttribute("width");
+  graph.removeAttribute("height");
+  function setBox() { graph.setAttribute("viewBox", [box.x, box.y, box.w, box.h].join(" ")); }
+  function fit() {
+    var pad = 10, W = Math.max(viewport.clientWidth, 1), H = Math.max(viewport.clientHeight, 1);
+    var natural = { w: full.width + 2 * pad, h: full.height + 2 * pad };
+    // never blow a small graph up past 1.6x; show a big one whole
+    var s = Math.max(natural.w / W, natural.h / H, 1 / 1.6);
+    box = { w: W * s, h: H * s };
+    box.x = -pad - (box.w - natural.w) / 2; box.y = -pad - (box.h - natural.h) / 2;
+    full = { x: 0, y: 0, width: full.width, height: full.height };
+    setBox();
+  }
+  full = { x: full.x, y: full.y, width: full.width, height: full.height };
+  viewport.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    var r = viewport.getBoundingClientRect(), f = Math.exp(e.deltaY * 0.0015);
+    var px = box.x + (e.clientX - r.left) / r.width * box.w, py = box.y + (e.clientY - r.top) / r.height * box.h;
+    box.w *= f; box.h *= f;
+    box.x = px - (px - box.x) * f; box.y = py - (py - box.y) * f;
+    setBox();
+  }, { passive: false });
+  var drag = null;
+  viewport.addEventListener("pointerdown", function (e) {
+    if (e.target.closest && e.target.closest("[data-node]")) return;
+    drag = { x: e.clientX, y: e.clientY, bx: box.x, by: box.y };
+    viewport.classList.add("cr-dragging");
+  });
+  window.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    var r = viewport.getBoundingClientRect();
+    box.x = drag.bx - (e.clientX - drag.x) / r.width * box.w;
+    box.y = drag.by - (e.clientY - drag.y) / r.height * box.h;
+    setBox();
+  });
+  window.addEventListener("pointerup", function () { drag = null; viewport.classList.remove("cr-dragging"); });
+  viewport.addEventListener("click", function () {
+    selected = null; markPaths(null);
+    page.querySelectorAll(".cr-selected").forEach(function (x) { x.classList.remove("cr-selected"); });
+  });
+  $("zoom-fit").onclick = fit;
+  window.addEventListener("resize", fit);
+
+  fit();
+  render();
+  if (!data.quiz) show(data.root);
+})();

@@ -1,0 +1,181 @@
+"""explore's page without a browser: arguments, formulas, paths, escaping, big graphs, the card."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from autograd import Value, define_op, topological_order
+from autograd.explorer import explore, script_json, value_card
+from autograd.explorer.formulas import local_formulas
+
+
+def page_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" data-role="data">(.*?)</script>', page, re.S)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+def neuron() -> Value:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+@pytest.mark.parametrize("root", [None, 1.0, [Value(1.0)], "x"])
+def test_root_that_is_not_a_value_is_a_type_error(root):
+    with pytest.raises(TypeError, match="explore: root must be a Value"):
+        explore(root)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error"),
+    [
+        ({"quiz": 1}, TypeError),
+        ({"max_nodes": 1}, ValueError),
+        ({"max_nodes": 2.5}, TypeError),
+        ({"collapse": "neurons"}, ValueError),
+        ({"names": "abc"}, TypeError),
+    ],
+)
+def test_bad_arguments_name_themselves(kw, error):
+    with pytest.raises(error, match="explore"):
+        explore(neuron(), **kw)
+
+
+def test_a_lone_leaf_is_one_node_and_one_step():
+    page = explore(Value(3.0, label="x")).to_html()
+    data = page_data(page)
+    assert list(data["nodes"]) == ["n0"]
+    assert [s["grad"] for s in data["steps"]] == [1.0]
+    assert page.count('data-node="n0"') == 1
+
+
+def test_tanh_formula_has_the_numbers_plugged_in():
+    data = page_data(explore(neuron()).to_html())
+    o = data["nodes"][data["root"]]
+    assert o["expr"] == "o = tanh(n)"
+    assert o["formulas"] == ["d tanh(n)/dn = 1 - tanh(n)² = 1 - 0.7071² = 0.5"]
+
+
+@pytest.mark.parametrize(
+    ("op", "inputs", "out", "local", "line"),
+    [
+        ("mul", [("a", 2.0, True), ("b", -3.0, True)], -6.0, [-3.0, 2.0], "dy/da = b = -3.0"),
+        ("mul", [("a", 2.0, True), ("2.0", 2.0, False)], 4.0, [2.0], "dy/da = 2.0"),
+        ("pow", [("a", 3.0, True), ("2.0", 2.0, False)], 9.0, [6.0], "d a^2.0/da = 2.0·a^(2.0-1)"),
+        ("relu", [("a", 0.0, True)], 0.0, [0.0], "(a = 0 <= 0) = 0"),
+        ("div", [("a", 1.0, True), ("b", 4.0, True)], 0.25, [0.25, -1 / 16], "= 1/4.0 = 0.25"),
+    ],
+)
+def test_local_formula_per_op(op, inputs, out, local, line):
+    lines = local_formulas(op, "y", out, inputs, local)
+    assert any(line in x for x in lines), lines
+
+
+def test_op_without_a_formula_shows_its_recorded_number():
+    cube = define_op("cube_explore_test", lambda a: (a**3, (3 * a * a,)))
+    y = cube(Value(2.0, label="a"))
+    data = page_data(explore(y).to_html())
+    assert data["nodes"][data["root"]]["formulas"] == ["dv1/da = 12.0"]
+
+
+def test_reused_value_lists_every_path_and_the_sum_is_its_gradient():
+    a = Value(3.0, label="a")
+    y = a * a + a
+    data = page_data(explore(y).to_html())
+    paths = data["nodes"]["n0"]["paths"]
+    assert len(paths["list"]) == 3
+    assert sorted(p["product"] for p in paths["list"]) == [1.0, 3.0, 3.0]
+    assert paths["total"] == data["nodes"]["n0"]["grad"] == 7.0
+
+
+def test_steps_follow_step_through_and_hide_the_answer_in_the_question():
+    data = page_data(explore(neuron(), quiz=True).to_html())
+    assert data["quiz"] is True
+    assert [s["grad"] for s in data["steps"]][:2] == [1.0, pytest.approx(0.5)]
+    q = data["steps"][1]["question"]
+    assert q == "step 2 of 10: grad n = grad o * do/dn = ?"
+
+
+def test_labels_are_escaped_in_the_drawing_and_the_json():
+    a = Value(1.0, label="</script><script>alert(1)</script>")
+    b = Value(2.0, label="q \" & ' <i>\nline\x00")
+    y = a * b
+    page = explore(y).to_html()
+    assert "<script>alert(1)" not in page
+    assert "<i>" not in page
+    assert "\x00" not in page
+    assert "\u2028" not in script_json(["\u2028"])
+    names = {r["name"] for r in page_data(page)["nodes"].values()}
+    assert "</script><script>alert(1)</script>" in names
+    assert "q \" & ' <i>\nline␀" in names
+    assert html.escape("q \" & ' <i>␤line␀") in page  # the drawing: newline as a picture
+
+
+def test_a_long_label_is_cut_in_the_drawing_but_kept_in_the_panel():
+    y = Value(1.0, label="x" * 5000) * 2.0
+    page = explore(y).to_html()
+    assert "x" * 27 + "…" in page
+    assert len(page_data(page)["nodes"]["n0"]["name"]) == 2000
+
+
+def test_colliding_names_are_told_apart():
+    a, b = Value(1.0, label="w"), Value(2.0, label="w")
+    data = page_data(explore(a * b).to_html())
+    assert {data["nodes"]["n0"]["name"], data["nodes"]["n1"]["name"]} == {"w#0", "w#1"}
+
+
+def test_nan_and_inf_travel_as_strings():
+    x = Value(float("inf"), label="x")
+    data = page_data(explore(x * 0.0).to_html())
+    assert data["nodes"]["n0"]["data"] == "inf"
+    assert data["nodes"]["n1"]["data"] == "nan"
+
+
+def test_a_big_graph_without_names_is_cut_near_the_output():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(300):
+        y = y * 1.001
+    e = explore(y, max_nodes=50)
+    page = e.to_html()
+    assert page.count('class="cr-node ') == 50
+    assert 'data-node="more"' in page
+    assert "252 values not drawn" in e.note
+    assert "252 values not drawn" in repr(e)
+
+
+def test_to_html_writes_the_page_and_repr_html_embeds_it(tmp_path):
+    e = explore(neuron())
+    path = tmp_path / "page.html"
+    assert e.to_html(path) == path.read_text(encoding="utf-8")
+    frame = e._repr_html_()
+    assert frame.startswith("<iframe srcdoc=")
+    assert html.unescape(re.search(r'srcdoc="(.*?)"', frame, re.S).group(1)) == e.html
+    assert "http://" not in e.html.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in e.html
+
+
+def test_value_card_shows_label_data_grad_and_op():
+    a = Value(2.0, label="<a>")
+    y = a * 3.0
+    y.backward()
+    card = value_card(a)
+    assert "&lt;a&gt;" in card and "data <b>2.0</b>" in card and "grad <b>3.0</b>" in card
+    assert "leaf" in card
+    assert "op mul of 1 value" in value_card(y)
+
+
+def test_every_value_in_the_graph_gets_a_record_in_a_small_graph():
+    o = neuron()
+    data = page_data(explore(o).to_html())
+    assert len(data["nodes"]) == len(topological_order(o))

@@ -1,0 +1,231 @@
+"""The explore page in headless Chromium: it loads cleanly, clicks, steps, quizzes, and a label
+cannot inject a script. Skipped, with the reason, where Playwright or Chromium is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd import Value
+from autograd.explorer import explore
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="browser tests need Playwright: pip install playwright"
+)
+CHROMIUM = (
+    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+if CHROMIUM is None:
+    pytest.skip(
+        "browser tests need Chromium on PATH (apt-get install chromium) or $CHROMIUM",
+        allow_module_level=True,
+    )
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page loaded from a saved explore file, with every JS error and console error kept."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 720})
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.goto(path.as_uri())
+
+    def role(self, name: str) -> Any:
+        return self.page.locator(f'[data-role="{name}"]')
+
+    def node(self, nid: str) -> Any:
+        return self.page.locator(f'.cr-graph [data-node="{nid}"]')
+
+    def details(self) -> str:
+        return str(self.role("details").inner_text())
+
+    def current(self) -> list[str]:
+        return list(
+            self.page.eval_on_selector_all(
+                ".cr-graph .cr-current", "els => els.map(e => e.getAttribute('data-node'))"
+            )
+        )
+
+
+def neuron() -> Value:
+    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), with grad o/dn = 0.5."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+@pytest.fixture
+def open_page(browser: Any, tmp_path: Path) -> Any:
+    pages: list[Page] = []
+
+    def load(root: Value, **kw: Any) -> Page:
+        path = tmp_path / f"explore{len(pages)}.html"
+        explore(root, **kw).to_html(path)
+        pages.append(Page(browser, path))
+        return pages[-1]
+
+    yield load
+    for p in pages:
+        p.page.close()
+
+
+def node_id(root: Value, v: Value) -> str:
+    from autograd import topological_order
+
+    return f"n{topological_order(root).index(v)}"
+
+
+def test_page_loads_without_errors_and_screenshot_is_written(open_page: Any, tmp_path: Path):
+    o = neuron()
+    p = open_page(o)
+    assert p.page.locator(".cr-graph [data-node]").count() == 10
+    shot = tmp_path / "explore.png"
+    p.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    assert p.errors == []
+
+
+def test_clicking_a_node_shows_its_local_derivative_with_numbers(open_page: Any):
+    o = neuron()
+    p = open_page(o)
+    p.node(node_id(o, o)).click()
+    text = p.details()
+    assert "o = tanh(n)" in text
+    assert "d tanh(n)/dn = 1 - tanh(n)² = 1 - 0.7071² = 0.5" in text
+    assert p.errors == []
+
+
+def test_clicking_a_reused_value_lists_each_path_and_their_sum(open_page: Any):
+    a = Value(3.0, label="a")
+    y = a * a + a  # dy/da = 2a + 1 = 7: three paths
+    y.label = "y"
+    p = open_page(y)
+    p.node(node_id(y, a)).click()
+    text = p.details()
+    assert text.count("a → ") == 3
+    assert "sum: 3.0 + 3.0 + 1.0 = 7.0" in text
+    assert p.errors == []
+
+
+def test_step_buttons_move_through_backward_from_the_output(open_page: Any):
+    o = neuron()
+    p = open_page(o)
+    p.role("step-first").click()
+    assert p.role("step-label").inner_text() == "step 0 of 10"
+    assert p.current() == []
+    p.role("step-next").click()
+    assert p.current() == [node_id(o, o)]
+    assert "grad o = 1.0 (the seed" in p.role("caption").inner_text()
+    p.role("step-next").click()
+    n = o._parents[0]
+    assert p.current() == [node_id(o, n)]
+    assert "= 1.0 * 0.5 = 0.5" in p.role("caption").inner_text()
+    flowing = p.page.locator(".cr-edge.cr-flow")
+    assert flowing.count() == 1
+    assert flowing.get_attribute("data-to") == node_id(o, o)
+    p.role("step-prev").click()
+    assert p.current() == [node_id(o, o)]
+    assert p.errors == []
+
+
+def test_arrow_keys_step_too(open_page: Any):
+    o = neuron()
+    p = open_page(o)
+    p.page.keyboard.press("Home")
+    p.page.keyboard.press("ArrowRight")
+    p.page.keyboard.press("ArrowRight")
+    assert p.role("step-label").inner_text() == "step 2 of 10"
+    p.page.keyboard.press("ArrowLeft")
+    assert p.role("step-label").inner_text() == "step 1 of 10"
+
+
+def test_quiz_says_right_and_wrong_and_shows_the_working(open_page: Any, tmp_path: Path):
+    o = neuron()
+    p = open_page(o, quiz=True)
+    assert p.role("quiz").is_hidden()  # step 0: nothing to ask yet
+    p.role("step-next").click()
+    assert p.role("quiz").is_visible()
+    assert "grad o = do/do = ?" in p.role("quiz-question").inner_text()
+    p.role("quiz-input").fill("1")
+    p.role("quiz-check").click()
+    assert p.role("quiz-result").inner_text().startswith("Right!")
+    p.role("step-next").click()
+    n = node_id(o, o._parents[0])
+    assert "grad ?" in p.node(n).text_content()  # not revealed before the answer
+    p.role("quiz-input").fill("0.7")
+    p.role("quiz-check").click()
+    result = p.role("quiz-result").inner_text()
+    assert result.startswith("Not quite")
+    assert "the gradient is 0.5" in result and "1.0 * 0.5 = 0.5" in result  # the working
+    assert "grad 0.5" in p.node(n).text_content()  # revealed after it
+    p.role("step-next").click()
+    p.role("quiz-input").fill("0.50004")  # within the tolerance
+    p.page.keyboard.press("Enter")
+    assert p.role("quiz-result").inner_text().startswith("Right!")
+    p.page.screenshot(path=str(tmp_path / "quiz.png"))
+    assert p.errors == []
+
+
+def test_a_label_cannot_inject_a_script_and_odd_labels_show_as_text(open_page: Any):
+    evil = "</script><script>window.__pwned=1</script>"
+    a = Value(1.0, label=evil)
+    b = Value(2.0, label="quote \" ' & <b>bold</b>\nnew line\x00nul")
+    c = Value(3.0, label="x" * 5000)
+    d = Value(4.0, label="same")
+    e = Value(5.0, label="same")
+    y = (a * b + c) * d + e
+    y.label = "<img src=x onerror=window.__pwned=2>"
+    p = open_page(y)
+    assert p.page.evaluate("window.__pwned") is None
+    assert p.page.locator("script").count() == 2  # the data and the page's own script
+    assert p.page.locator(".cr-graph img, .cr-graph b").count() == 0
+    p.node(node_id(y, a)).click()
+    assert evil in p.details()
+    p.node(node_id(y, b)).click()
+    assert "<b>bold</b>" in p.details() and "␀" in p.details()
+    p.node(node_id(y, y)).click()
+    assert p.page.evaluate("window.__pwned") is None
+    assert "same#" in p.page.locator(".cr-graph").text_content()  # two 'same' told apart
+    assert p.errors == []
+
+
+def test_notebook_output_runs_the_page_in_an_iframe(browser: Any, tmp_path: Path):
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><body>" + explore(neuron())._repr_html_() + "</body>")
+    p = Page(browser, host)
+    frame = p.page.frame_locator("iframe")
+    frame.locator('[data-role="step-first"]').click()
+    frame.locator('[data-role="step-next"]').click()
+    assert frame.locator('[data-role="step-label"]').inner_text() == "step 1 of 10"
+    p.page.close()
+    assert p.errors == []
