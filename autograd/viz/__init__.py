@@ -1,0 +1,62 @@
+"""Drawing a computation graph with Graphviz: ``draw_dot(root)``.
+
+One record per Value (name, data, grad), one small node per operation, edges in data-flow order.
+Big graphs are collapsed per neuron or per layer and cut at a node budget. The package, by
+concern: ``format`` (numbers, escaping), ``names``, ``plan`` (nodes and edges), ``collapse``
+(groups, budget), ``render`` (finding ``dot`` or ``graphviz-pure``), ``draw`` (``draw_dot``).
+``graphviz`` is an optional extra, imported only when a drawing is made.
+
+Grouping protocol: pass the model as ``names=model``. Any object with ``named_parameters()`` names
+the parameters; one with ``draw_groups(level) -> {parameter: group name}`` also decides what
+``collapse="neuron"`` / ``"layer"`` (and the automatic collapse of big graphs) put together.
+"""
+
+from .collapse import (
+    Collapse,
+    GroupedModel,
+    assign_groups,
+    collapse_plan,
+    cut_plan,
+    group_key,
+    natural_key,
+    parameter_groups,
+)
+from .draw import MAX_NODES, draw_dot, emit
+from .format import escape_record, escape_text, format_factor, format_number
+from .names import NamedModel, Names, as_names, auto_names, name_of, names_from
+from .plan import Plan, grad_color, graph_order, mark_path, op_kind, op_symbol, plan_graph
+from .render import INSTALL_HINT, RendererNotFound, find_renderer
+
+__all__ = [
+    "INSTALL_HINT",
+    "MAX_NODES",
+    "Collapse",
+    "GroupedModel",
+    "NamedModel",
+    "Names",
+    "Plan",
+    "RendererNotFound",
+    "as_names",
+    "assign_groups",
+    "auto_names",
+    "collapse_plan",
+    "cut_plan",
+    "draw_dot",
+    "emit",
+    "escape_record",
+    "escape_text",
+    "find_renderer",
+    "format_factor",
+    "format_number",
+    "grad_color",
+    "graph_order",
+    "group_key",
+    "mark_path",
+    "name_of",
+    "names_from",
+    "natural_key",
+    "op_kind",
+    "op_symbol",
+    "parameter_groups",
+    "plan_graph",
+]

@@ -1,0 +1,203 @@
+"""The drawing's plan: nodes and edges (with attributes) before they become DOT.
+
+What an op looks like comes from the op table (each entry's ``symbol`` and ``kind``), never from
+a list of op names here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..graph import topological_order
+from ..value import Value
+from .format import escape_record, escape_text, format_number
+from .names import name_of
+
+HIGHLIGHT = "#d62728"
+# Kinds whose constant inputs are drawn as input nodes; other kinds (activation, function) show
+# trailing constants as parameters in their label: leaky_relu(0.01).
+OPERAND_KINDS = frozenset({"arithmetic", "reduction"})
+
+
+@dataclass
+class Plan:
+    """Nodes (id -> attributes) and edges (src, dst) -> attributes, in data-flow order."""
+
+    nodes: dict[str, dict[str, str]] = field(default_factory=dict)
+    edges: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    order: list[Value] = field(default_factory=list)
+    index: dict[Value, int] = field(default_factory=dict)
+    repeats: dict[tuple[str, str], int] = field(default_factory=dict)  # a*a: a enters twice
+    groups: dict[str, str] = field(default_factory=dict)  # group node id -> name, natural order
+    note: str = ""
+    show_grad: bool = True
+    grads: Mapping[Value, float] | None = None  # None: each Value's own .grad
+    scale: float | None = None  # the largest |grad| when colouring by gradient, else None
+
+    def value_id(self, v: Value) -> str:
+        return f"n{self.index[v]}"
+
+    def op_id(self, v: Value) -> str:
+        return f"n{self.index[v]}op"
+
+
+def graph_order(root: Value | Iterable[Value], caller: str = "draw_dot") -> list[Value]:
+    """Every node behind one root or several, parents before children (no recursion)."""
+    if isinstance(root, Value):
+        roots = [root]
+    elif isinstance(root, Iterable) and not isinstance(root, (str, bytes)):
+        roots = list(root)
+    else:
+        raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__}")
+    if not roots:
+        raise ValueError(f"{caller}: no root Value given")
+    for r in roots:
+        if not isinstance(r, Value):
+            raise TypeError(f"{caller}: root must be a Value, got {type(r).__name__}")
+    return _walk(roots)
+
+
+def _walk(roots: list[Value]) -> list[Value]:
+    """topological_order over several roots, each node once."""
+    if len(roots) == 1:
+        return topological_order(roots[0])
+    seen: dict[Value, None] = {}
+    for r in roots:
+        for v in topological_order(r):
+            seen.setdefault(v, None)
+    return list(seen)
+
+
+# --- what the op table says about an op ---
+
+
+def op_table() -> Mapping[str, Any]:
+    """The registry of ops, built-in and user-defined (define_op)."""
+    from ..ops import REGISTRY
+
+    return REGISTRY
+
+
+def op_symbol(name: str, table: Mapping[str, Any] | None = None) -> str:
+    """What a drawing shows for the op: its table entry's ``symbol``, else its name."""
+    op = (op_table() if table is None else table).get(name)
+    return getattr(op, "symbol", "") or name
+
+
+def op_kind(name: str, table: Mapping[str, Any] | None = None) -> str:
+    """The op's ``kind`` from the table ('arithmetic', 'activation', 'reduction', ...)."""
+    op = (op_table() if table is None else table).get(name)
+    return getattr(op, "kind", "") or "function"
+
+
+def _parameters(v: Value, kind: str) -> list[float]:
+    """The trailing constant inputs an op of this kind shows in its label."""
+    if kind in OPERAND_KINDS:
+        return []
+    inputs = v._inputs
+    k = len(inputs)
+    while k > 0 and not isinstance(inputs[k - 1], Value) and inputs[k - 1] is not None:
+        k -= 1
+    return [float(x) for x in inputs[k:]] if k > 0 else []
+
+
+def plan_graph(
+    order: list[Value],
+    *,
+    names: Mapping[Value, str] | None = None,
+    show_grad: bool = True,
+    grads: Mapping[Value, float] | None = None,
+    color_grad: bool = False,
+) -> Plan:
+    """Lay out the plain graph: value records, op nodes, constants, edges."""
+    plan = Plan(order=order, index={v: i for i, v in enumerate(order)})
+    plan.show_grad, plan.grads = show_grad, grads
+    scale = 0.0
+    if color_grad:
+        scale = max((abs(node_grad(v, grads) or 0.0) for v in order), default=0.0)
+        plan.scale = scale
+    table = op_table()
+    looks: dict[str, tuple[str, str]] = {}  # op name -> (symbol, kind), looked up once each
+    for i, v in enumerate(order):
+        vid = f"n{i}"
+        fields = []
+        name = name_of(v, names)
+        if name:
+            fields.append(escape_record(name))
+        fields.append(f"data {format_number(v.data)}")
+        g = node_grad(v, grads)
+        if show_grad:
+            fields.append("grad ?" if g is None else f"grad {format_number(g)}")
+        attrs = {"shape": "record", "label": "{ " + " | ".join(fields) + " }"}
+        if color_grad and g is not None:
+            attrs.update(style="filled", fillcolor=grad_color(g, scale))
+        plan.nodes[vid] = attrs
+        if not v._op:
+            continue
+        if v._op not in looks:
+            looks[v._op] = op_symbol(v._op, table), op_kind(v._op, table)
+        symbol, kind = looks[v._op]
+        params = _parameters(v, kind)
+        if params:
+            symbol += "(" + ", ".join(map(format_number, params)) + ")"
+        oid = f"n{i}op"
+        plan.nodes[oid] = {"label": escape_text(symbol), "shape": "ellipse"}
+        inputs = v._inputs
+        for k, x in enumerate(inputs[: len(inputs) - len(params)]):
+            if isinstance(x, Value):
+                key = (f"n{plan.index[x]}", oid)
+                plan.edges.setdefault(key, {})
+                plan.repeats[key] = plan.repeats.get(key, 0) + 1
+            elif x is not None:
+                cid = f"n{i}c{k}"
+                plan.nodes[cid] = {"label": format_number(float(x)), "shape": "plaintext"}
+                plan.edges[(cid, oid)] = {}
+        plan.edges[(oid, vid)] = {}
+    return plan
+
+
+def node_grad(v: Value, grads: Mapping[Value, float] | None) -> float | None:
+    """v's gradient: from ``grads`` when given (None if absent), else ``v.grad``."""
+    if grads is None:
+        return v.grad
+    return grads.get(v)
+
+
+def grad_color(g: float, scale: float) -> str:
+    """Blue for a positive gradient, red for a negative one, deeper for larger |g| (log scale)."""
+    if not math.isfinite(g):
+        return "#ff00ff"
+    if g == 0.0 or scale == 0.0 or not math.isfinite(scale):
+        return "#ffffff"
+    # NOTE: log scale over 4 decades below the largest |grad|, so small gradients still show.
+    t = min(1.0, max(0.0, 1.0 + math.log10(abs(g) / scale) / 4.0))
+    t = 0.1 + 0.6 * t  # light enough to read black text on
+    r, gr, b = (70, 130, 230) if g > 0 else (220, 60, 50)
+    mix = [round(255 + (c - 255) * t) for c in (r, gr, b)]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+def mark_path(plan: Plan, start: Iterable[Value]) -> set[Value]:
+    """Values on some path from a start Value to the root(s); draws them and their edges red."""
+    starts = set(start)
+    missing = [v for v in starts if v not in plan.index]
+    if missing:
+        raise ValueError("draw_dot: the highlighted Value is not in the graph of root")
+    on: set[Value] = set()
+    for v in plan.order:  # parents come first, so one pass reaches everything downstream
+        if v in starts or any(p in on for p in v._parents):
+            on.add(v)
+    for v in on:
+        vid = plan.value_id(v)
+        plan.nodes[vid].update(color=HIGHLIGHT, penwidth="2.5")
+        if v._op and any(p in on for p in v._parents):
+            oid = plan.op_id(v)
+            plan.nodes[oid].update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+            plan.edges[(oid, vid)].update(color=HIGHLIGHT, penwidth="2.5")
+            for p in v._parents:
+                if p in on:
+                    plan.edges[(plan.value_id(p), oid)].update(color=HIGHLIGHT, penwidth="2.5")
+    return on
