@@ -174,13 +174,38 @@ class Module:
                 lines.extend("  " + line for line in sub[1:])
         return lines
 
+    # --- drawing: the group of each parameter (draw_dot's collapse) ---
+
+    def draw_groups(self, level: str) -> dict[Value, str]:
+        """{parameter: group name} for ``draw_dot(root, names=model, collapse=level)``.
+
+        'neuron': the module that directly holds the parameter (in an MLP, its Neuron);
+        'layer': that module's parent (a Layer), or the holder itself when it is this model.
+        Groups are module paths (``layers.0.neurons.3``); this model itself is its class name.
+        """
+        if level not in ("neuron", "layer"):
+            raise ValueError(f"draw_groups: level must be 'neuron' or 'layer', got {level!r}")
+        out: dict[Value, str] = {}
+        parent_of: dict[str, str] = {}
+        for path, module in self.named_modules():
+            for name, obj in module._members():
+                if isinstance(obj, Module):
+                    parent_of.setdefault(_join(path, name), path)
+                elif obj not in out:
+                    holder = path if level == "neuron" else parent_of.get(path, path)
+                    out[obj] = holder or type(self).__name__
+        return out
+
 
 def _flatten(name: str, obj: Any) -> Iterator[tuple[str, Any]]:
     if isinstance(obj, (Value, Module)):
         yield name, obj
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
-            yield from _flatten(f"{name}.{i}", item)
+            if isinstance(item, (Value, Module)):  # NOTE: no nested generator per weight
+                yield f"{name}.{i}", item
+            else:
+                yield from _flatten(f"{name}.{i}", item)
     elif isinstance(obj, dict):
         for key, item in obj.items():
             yield from _flatten(f"{name}.{key}", item)
