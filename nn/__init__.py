@@ -19,6 +19,7 @@ from .module import Module
 from .optim import SGD, Adam, AdamW, Optimizer
 from .schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from .serialize import load, save
+from .torch_bridge import from_torch, to_torch
 from .train import History, accuracy, fit, predict
 
 __all__ = [
@@ -57,4 +58,6 @@ __all__ = [
     "predict",
     "save",
     "load",
+    "to_torch",
+    "from_torch",
 ]
