@@ -229,3 +229,20 @@ def test_notebook_output_runs_the_page_in_an_iframe(browser: Any, tmp_path: Path
     assert frame.locator('[data-role="step-label"]').inner_text() == "step 1 of 10"
     p.page.close()
     assert p.errors == []
+
+
+def test_a_big_model_is_collapsed_and_a_group_expands_on_click(open_page: Any):
+    from nn import MLP, hinge, make_moons
+
+    X, y = make_moons(n=4, noise=0.1, seed=1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    loss = hinge([model(x) for x in X], y)
+    p = open_page(loss, names=model)
+    assert "collapsed per neuron" in p.role("note").inner_text()
+    group = p.page.locator('.cr-graph .cr-group:has-text("layers.1.neurons.4")').first
+    group.click()
+    text = p.details()
+    assert text.startswith("layers.1.neurons.4") and "values collapsed into one box" in text
+    assert "layers.1.neurons.4.w.0" in text
+    assert p.page.locator(".cr-details .cr-group-drawing [data-node]").count() == 12
+    assert p.errors == []

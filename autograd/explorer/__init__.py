@@ -16,7 +16,7 @@ from autograd.viz import Names, as_names
 
 from .card import value_card
 from .layout import layout, svg
-from .view import MAX_MEMBERS, MAX_STEPS, View
+from .view import MAX_DRAWN, MAX_MEMBERS, MAX_STEPS, View
 
 __all__ = ["Explorer", "explore", "value_card"]
 
@@ -121,6 +121,7 @@ def build_page(view: View, *, quiz: bool, title: str) -> str:
         },
         "steps": view.steps(),
         "total_steps": len(view.backward),
+        "drawn": MAX_DRAWN,
     }
     return _asset("page.html").format(
         title=html.escape(title),

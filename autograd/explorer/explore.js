@@ -186,10 +186,17 @@
   function showGroup(gid) {
     var g = data.groups[gid];
     details.appendChild(el("h2", g.name));
-    details.appendChild(el("p", g.size + " values collapsed into one box; the first " +
-      g.members.length + " are drawn and listed here.", "cr-hint"));
+    details.appendChild(el("p", g.size + " values collapsed into one box. Drawn: its last value and " +
+      "what feeds it inside the box (" + data.drawn + " at most); listed: the first " + g.members.length + ".", "cr-hint"));
     var drawing = stash.querySelector('[data-group="' + gid + '"]');
-    if (drawing) { details.appendChild(drawing); drawing.hidden = false; }
+    if (drawing) {
+      details.appendChild(drawing);
+      drawing.hidden = false;
+      drawing.querySelectorAll("[data-node]").forEach(function (m) {
+        var r = data.nodes[m.getAttribute("data-node")];
+        if (r) m.querySelector(".cr-box").style.fill = knownNode(m.getAttribute("data-node")) ? color(r.grad) : "";
+      });
+    }
     var t = el("table");
     g.members.forEach(function (id) {
       var r = data.nodes[id], tr = el("tr");

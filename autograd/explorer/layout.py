@@ -66,16 +66,18 @@ def visible(ch: str) -> str:
 
 def layout(boxes: list[Box], sweeps: int = 4) -> tuple[float, float]:
     """Place the boxes (given parents first) in columns and rows; returns (width, height)."""
+    inputs = acyclic_inputs(boxes)
+    boxes = sorted(boxes, key=lambda b: inputs[b.id][1])
     index = {b.id: i for i, b in enumerate(boxes)}
     users: dict[str, list[str]] = {b.id: [] for b in boxes}
     for b in boxes:
-        for p in b.inputs:
+        for p in inputs[b.id][0]:
             users[p].append(b.id)
     col: dict[str, int] = {}
-    for b in boxes:  # parents come first, so one pass gives the longest path from an input
-        col[b.id] = max((col[p] + 1 for p in b.inputs), default=0)
+    for b in boxes:  # inputs come first, so one pass gives the longest path from an input
+        col[b.id] = max((col[p] + 1 for p in inputs[b.id][0]), default=0)
     for b in reversed(boxes):  # inputs move right, next to their first use
-        if not b.inputs and users[b.id]:
+        if not inputs[b.id][0] and users[b.id]:
             col[b.id] = min(col[u] for u in users[b.id]) - 1
     ncols = max(col.values(), default=-1) + 1
     columns: list[list[Box]] = [[] for _ in range(ncols)]
@@ -98,7 +100,7 @@ def layout(boxes: list[Box], sweeps: int = 4) -> tuple[float, float]:
         forward = sweep % 2 == 0
         for c in columns if forward else reversed(columns):
             for b in c:
-                near = b.inputs if forward else users[b.id]
+                near = inputs[b.id][0] if forward else users[b.id]
                 if near:
                     pos[b.id] = sum(pos[n] for n in near) / len(near)
             c.sort(key=lambda b: (pos[b.id], index[b.id]))
@@ -113,6 +115,33 @@ def layout(boxes: list[Box], sweeps: int = 4) -> tuple[float, float]:
         x += w + COL_GAP
     height = max((b.y + b.height for b in boxes), default=0.0) + PAD
     return max(x - COL_GAP + PAD, 1.0), max(height, 1.0)
+
+
+def acyclic_inputs(boxes: list[Box]) -> dict[str, tuple[list[str], int]]:
+    """{id: (inputs, position)}: a topological position for every box, and its inputs without
+    those that would close a cycle (collapsed groups can feed each other both ways)."""
+    known = {b.id: b for b in boxes}
+    state: dict[str, int] = {}  # 1: on the stack, 2: placed
+    out: dict[str, tuple[list[str], int]] = {}
+    for start in boxes:
+        if start.id in state:
+            continue
+        stack = [(start.id, 0)]
+        state[start.id] = 1
+        while stack:
+            nid, i = stack.pop()
+            ins = known[nid].inputs
+            if i < len(ins):
+                stack.append((nid, i + 1))
+                p = ins[i]
+                if p in known and p not in state:
+                    state[p] = 1
+                    stack.append((p, 0))
+                continue
+            kept = [p for p in ins if state.get(p) == 2]  # an input still on the stack: a cycle
+            state[nid] = 2
+            out[nid] = (kept, len(out))
+    return out
 
 
 def svg(boxes: list[Box], width: float, height: float) -> str:

@@ -24,10 +24,12 @@ from .formulas import expression, local_formulas
 from .layout import Box, shorten, visible
 
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "^", "powv": "^"}
-MAX_STEPS = 600  # backward steps put in the page at most (those nearest the output)
+MAX_STEPS = 400  # backward steps put in the page at most (those nearest the output)
 MAX_PATH_NODES = 200  # graphs up to this size list every node's paths to the output
 MAX_PATHS = 16  # paths listed per node
-MAX_MEMBERS = 60  # members of a collapsed group listed and drawn
+MAX_MEMBERS = 30  # members of a collapsed group listed and drawn
+MAX_DRAWN = 12  # members of a collapsed group drawn in its panel
+MAX_INPUTS = 12  # inputs (and their local derivatives) listed per node
 MAX_TEXT = 2000  # characters of a label kept in the page
 
 
@@ -158,8 +160,17 @@ class View:
         return outs[0] if len(outs) == 1 else None
 
     def group_boxes(self, gid: str) -> list[Box]:
-        """The first MAX_MEMBERS members of a group, drawn on their own (for its panel)."""
-        vs = self.groups[gid][:MAX_MEMBERS]
+        """Inside a group, drawn for its panel: its last value and the members feeding it, up
+        to MAX_DRAWN (for a neuron: one activation, its dot and the weights)."""
+        inside = set(self.groups[gid])
+        chosen: dict[Value, None] = {}
+        todo = [self.groups[gid][-1]]
+        while todo and len(chosen) < MAX_DRAWN:
+            v = todo.pop(0)
+            if v not in chosen:
+                chosen[v] = None
+                todo.extend(p for p in v._parents if p in inside)
+        vs = sorted(chosen, key=self.index.__getitem__)
         ids = {self.id(v) for v in vs}
         boxes = []
         for v in vs:
@@ -193,13 +204,14 @@ class View:
             "data": number(v.data),
             "grad": number(self.grads[v]),
             "unit": self.unit[v],
-            "inputs": [[_text(n), number(x), isv] for n, x, isv in inputs],
+            "inputs": [[_text(n), number(x), isv] for n, x, isv in inputs[:MAX_INPUTS]],
         }
         if v._op:
-            rec["expr"] = _text(f"{name} = {expression(v._op, [n for n, _, _ in inputs])}")
-            rec["formulas"] = [
-                _text(line) for line in local_formulas(v._op, name, v.data, inputs, v._local)
-            ]
+            rec["expr"] = _text(f"{name} = {expression(v._op, [n for n, _, _ in inputs])}", 300)
+            lines = local_formulas(v._op, name, v.data, inputs, v._local)
+            if len(lines) > MAX_INPUTS:
+                lines = lines[:MAX_INPUTS] + [f"… and {len(lines) - MAX_INPUTS} more inputs"]
+            rec["formulas"] = [_text(line) for line in lines]
         if with_paths:
             rec["paths"] = self._paths(v)
         return rec
@@ -242,8 +254,8 @@ class View:
                     "unit": self.unit[s.node],
                     "grad": number(s.grad),
                     "terms": [self.id(t.consumer) for t in s.terms],
-                    "caption": _text(self.backward.caption(k)),
-                    "question": _text(self._question(k)),
+                    "caption": _text(self.backward.caption(k), 600),
+                    "question": _text(self._question(k), 600),
                 }
             )
         return out
@@ -264,7 +276,7 @@ class View:
         return max(finite, default=0.0)
 
 
-def _text(s: str) -> str:
-    """Text for the page: control characters as pictures (newlines kept), cut at MAX_TEXT."""
+def _text(s: str, limit: int = MAX_TEXT) -> str:
+    """Text for the page: control characters as pictures (newlines kept), cut at limit."""
     s = "".join(ch if ch == "\n" else visible(ch) for ch in s)
-    return s if len(s) <= MAX_TEXT else s[: MAX_TEXT - 1] + "…"
+    return s if len(s) <= limit else s[: limit - 1] + "…"
