@@ -108,19 +108,44 @@ def batches(
 
 
 def train_test_split(
-    X: Sequence[Any], y: Sequence[Any], test_fraction: float = 0.2, seed: Seed = 0
+    X: Sequence[Any],
+    y: Sequence[Any],
+    test_size: float | int = 0.25,
+    seed: Seed = 0,
+    *,
+    shuffle: bool = True,
 ) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    """Shuffle and split: ``(X_train, y_train, X_test, y_test)``."""
+    """Split into ``(X_train, X_test, y_train, y_test)``, scikit-learn's order and defaults.
+
+    ``test_size`` is a fraction in (0, 1), rounded up to whole rows (ceil(n * test_size)), or
+    a number of rows; both parts must be non-empty. The rows are shuffled first (from ``seed``)
+    unless ``shuffle=False``, which keeps the last rows for the test set.
+    """
     n = _check_pair("train_test_split", X, y)
-    if not 0.0 < test_fraction < 1.0:
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
+        raise TypeError(
+            f"train_test_split: test_size must be a fraction or a row count, got "
+            f"{type(test_size).__name__}"
+        )
+    if isinstance(test_size, int):
+        n_test = test_size
+    elif 0.0 < test_size < 1.0:
+        n_test = math.ceil(n * test_size)
+    else:
         raise ValueError(
-            f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}"
+            f"train_test_split: test_size must be a fraction in (0, 1) or a row count, "
+            f"got {test_size!r}"
+        )
+    if not 1 <= n_test < n:
+        raise ValueError(
+            f"train_test_split: test_size {test_size!r} gives {n_test} of {n} rows for testing; "
+            "the train and test sets must both be non-empty"
         )
     order = list(range(n))
-    make_rng(seed, default=random.Random()).shuffle(order)
-    n_test = max(1, round(n * test_fraction))
-    test, train = order[:n_test], order[n_test:]
-    return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]
+    if shuffle:
+        make_rng(seed, default=random.Random()).shuffle(order)
+    train, test = order[: n - n_test], order[n - n_test :]
+    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
 
 
 # --- helpers ---

@@ -9,6 +9,7 @@ decision_boundary.png, loss.png, model.json and the graph (graph.dot, graph.svg)
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import sys
@@ -25,6 +26,10 @@ from .serialize import save
 from .train import History, accuracy, fit, predict
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
+_NO_MATPLOTLIB = (
+    "python -m nn.demo: the plots need matplotlib: pip install 'chainrule[plot]' "
+    "(or pass --no-plot)"
+)
 
 
 # --- flags ---
@@ -159,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.no_plot and importlib.util.find_spec("matplotlib") is None:
+        print(_NO_MATPLOTLIB, file=sys.stderr)  # said now, not after a long training run
+        return 1
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as e:
@@ -210,11 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             written += _plot(args, model, X, y, history, task)
         except ImportError:
-            print(
-                "python -m nn.demo: the plots need matplotlib: pip install 'chainrule[plot]' "
-                "(or pass --no-plot)",
-                file=sys.stderr,
-            )
+            print(_NO_MATPLOTLIB, file=sys.stderr)
             return 1
     print("wrote " + ", ".join(written))
     return 0

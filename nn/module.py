@@ -66,8 +66,25 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(dotted name, parameter) in attribute order, each parameter once.
 
-        Names are attribute paths with list indices: ``layers.0.neurons.3.w.1``.
+        Names are attribute paths with list indices: ``layers.0.neurons.3.w.1``. Two different
+        parameters may never share a name (say ``{"b.0": v, "b": [w]}``, or dict keys 1 and
+        "1"): that raises ValueError naming the clash, because ``state_dict`` and ``save`` would
+        keep only one of them. ``parameters()`` does not need names and never raises for it.
         """
+        named = self._named_parameters()
+        seen: set[str] = set()
+        for name, _ in named:
+            if name in seen:
+                raise ValueError(
+                    f"{type(self).__name__}: two different parameters are both named {name!r} "
+                    "(an attribute or dict key holding a dot, or dict keys such as 1 and '1'); "
+                    "rename one, so that state_dict and save cannot overwrite one with the other"
+                )
+            seen.add(name)
+        return named
+
+    def _named_parameters(self) -> list[tuple[str, Value]]:
+        """named_parameters without the check that the names are unique."""
         out: list[tuple[str, Value]] = []
         seen_values: set[Value] = set()
         seen_modules: set[int] = set()
@@ -87,10 +104,10 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter once, in a fixed order (for a Neuron: the weights, then the bias)."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p in self._named_parameters()]
 
     def num_parameters(self) -> int:
-        return len(self.named_parameters())
+        return len(self._named_parameters())
 
     # --- training helpers ---
 
@@ -126,8 +143,9 @@ class Module:
         named = self.named_parameters()
         names = [n for n, _ in named]
         missing = [n for n in names if n not in state]
-        unexpected = [n for n in state if n not in set(names)]
-        if missing or unexpected:
+        if missing or len(state) != len(names):
+            known = set(names)  # NOTE: built once, so a load is linear in the parameter count
+            unexpected = [n for n in state if n not in known]
             raise ValueError(
                 f"load_state_dict: the names do not match {type(self).__name__} "
                 f"({len(names)} parameters, {len(state)} given); "
@@ -224,9 +242,15 @@ def _preview(names: list[str], k: int = 3) -> str:
 
 def _number(x: Any, what: str) -> float:
     """A finite int or float as a float, else a clear error naming ``what``."""
+    if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what}: expected a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{what}: expected a finite number, got {x!r}")
-    return x
+    try:
+        y = float(x)
+    except OverflowError:  # an int beyond the float range
+        y = math.inf
+    if not math.isfinite(y):
+        shown = f"an integer of {x.bit_length()} bits" if isinstance(x, int) else repr(x)
+        raise ValueError(f"{what}: expected a finite number, got {shown}")
+    return y

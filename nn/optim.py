@@ -1,19 +1,22 @@
 """Optimizers: SGD (momentum, weight decay), Adam, AdamW. They read ``p.grad``, write ``p.data``.
 
 State (velocities, moments) lives in the optimizer, in lists aligned with its parameters, never on
-the Values. ``lr`` is a number or a schedule ``k -> lr`` (see ``nn.schedules``), k = steps taken.
+the Values; ``state_dict()`` gives it as JSON-able data and ``load_state_dict`` resumes from it.
+``lr`` is a number or a schedule ``k -> lr`` (see ``nn.schedules``), k = steps taken.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from autograd import Value
 
 from .module import Module
 
 LR = float | Callable[[int], float]
+STATE_FORMAT = "chainrule.optim"
 
 
 class Optimizer:
@@ -71,6 +74,81 @@ class Optimizer:
     def _update(self, lr: float) -> None:
         raise NotImplementedError
 
+    # --- saving and resuming ---
+
+    _hyper_names: tuple[str, ...] = ()  # constructor arguments besides params and lr
+    _buffer_names: tuple[str, ...] = ()  # per-parameter lists of floats, aligned with params
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state as plain JSON data: step count, hyper-parameters and per-parameter buffers.
+
+        ``lr`` is recorded as a number, or as None for a schedule (a schedule is code, not data:
+        the optimizer that loads the state keeps its own). Parameters are not named: the
+        buffers follow the order of ``params``, as in PyTorch.
+        """
+        hyper: dict[str, Any] = {"lr": None if callable(self.schedule) else self.schedule}
+        for name in self._hyper_names:
+            x = getattr(self, name)
+            hyper[name] = list(x) if isinstance(x, tuple) else x
+        return {
+            "format": STATE_FORMAT,
+            "optimizer": type(self).__name__,
+            "steps": self.steps,
+            "hyper": hyper,
+            "buffers": {name: list(getattr(self, name)) for name in self._buffer_names},
+        }
+
+    def load_state_dict(self, state: Any) -> None:
+        """Resume from ``state_dict()`` output (perhaps through JSON): steps, buffers, hyper-params.
+
+        The hyper-parameters in ``state`` replace this optimizer's (PyTorch does the same); an
+        ``lr`` of None keeps this optimizer's lr or schedule. Everything is checked first, so a
+        bad ``state`` raises TypeError/ValueError and changes nothing.
+        """
+        name = type(self).__name__
+        where = f"{name}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{where}: expected a dict, got {type(state).__name__}")
+        _keys(where, "state", state, {"format", "optimizer", "steps", "hyper", "buffers"})
+        if state["format"] != STATE_FORMAT:
+            raise ValueError(
+                f"{where}: format tag is {state['format']!r}, expected {STATE_FORMAT!r}"
+            )
+        if state["optimizer"] != name:
+            raise ValueError(f"{where}: the state is from {state['optimizer']!r}, not {name}")
+        steps = state["steps"]
+        if type(steps) is not int or steps < 0:
+            raise TypeError(f"{where}: steps must be an int >= 0, got {steps!r}")
+        hyper, buffers = state["hyper"], state["buffers"]
+        if not isinstance(hyper, dict) or not isinstance(buffers, dict):
+            raise TypeError(f"{where}: hyper and buffers must be dicts")
+        _keys(where, "hyper", hyper, {"lr", *self._hyper_names})
+        _keys(where, "buffers", buffers, set(self._buffer_names))
+        kwargs = dict(hyper)
+        if kwargs["lr"] is None:
+            kwargs["lr"] = self.schedule
+        if "nesterov" in kwargs and type(kwargs["nesterov"]) is not bool:
+            raise TypeError(f"{where}: nesterov must be true or false, got {kwargs['nesterov']!r}")
+        if "betas" in kwargs and isinstance(kwargs["betas"], list):
+            kwargs["betas"] = tuple(kwargs["betas"])
+        try:  # the constructor's own checks validate the hyper-parameters
+            fresh = type(self)(self.params, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{where}: bad hyper-parameters in the state ({e})") from None
+        n = len(self.params)
+        lists: dict[str, list[float]] = {}
+        for b, xs in buffers.items():
+            if not isinstance(xs, list) or len(xs) != n:
+                got = f"{len(xs)} values" if isinstance(xs, list) else type(xs).__name__
+                raise ValueError(f"{where}: buffer {b!r} must list {n} numbers, got {got}")
+            lists[b] = [_finite(where, f"{b}[{i}]", x) for i, x in enumerate(xs)]
+        self.schedule = fresh.schedule
+        for h in self._hyper_names:
+            setattr(self, h, getattr(fresh, h))
+        for b, values in lists.items():
+            setattr(self, b, values)
+        self.steps = steps
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.schedule!r})"
 
@@ -80,6 +158,9 @@ class SGD(Optimizer):
 
     With ``nesterov`` the step uses g + mu v instead of v.
     """
+
+    _hyper_names = ("momentum", "weight_decay", "nesterov")
+    _buffer_names = ("velocity",)
 
     def __init__(
         self,
@@ -117,6 +198,8 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _hyper_names = ("betas", "eps", "weight_decay")
+    _buffer_names = ("m", "v")
 
     def __init__(
         self,
@@ -192,3 +275,22 @@ def _hyper(
         lo, hi = "(" if low_open else "[", ")" if high_open else "]"
         raise ValueError(f"{owner}: {what} must be in {lo}{low}, {high}{hi}, got {x!r}")
     return x
+
+
+def _keys(where: str, what: str, d: dict[str, Any], expected: set[str]) -> None:
+    """Refuse missing or unknown keys, naming them."""
+    if set(d) != expected:
+        missing, extra = sorted(expected - set(d)), sorted(set(d) - expected, key=str)
+        raise ValueError(f"{where}: {what} keys differ: missing {missing}, unexpected {extra}")
+
+
+def _finite(where: str, what: str, x: Any) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"{where}: {what} must be a number, got {type(x).__name__} {x!r}")
+    try:
+        y = float(x)
+    except OverflowError:
+        y = math.inf
+    if not math.isfinite(y):
+        raise ValueError(f"{where}: {what} must be finite, got {x!r}")
+    return y

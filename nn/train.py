@@ -120,7 +120,9 @@ def fit(
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
     n = len(X)
-    if n != len(y) or n == 0:
+    if n == 0:
+        raise ValueError("fit: no training data: X is empty")
+    if n != len(y):
         raise ValueError(f"fit: X has {n} rows but y has {len(y)} labels")
     steps = _count("steps", steps, minimum=0)
     size = n if batch_size is None else min(_count("batch_size", batch_size, minimum=1), n)

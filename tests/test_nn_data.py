@@ -103,11 +103,21 @@ def test_batch_larger_than_data_is_one_batch():
     assert sorted(map(tuple, only[0])) == sorted(map(tuple, X))
 
 
-def test_train_test_split_partitions_the_data():
+def test_train_test_split_returns_sklearns_order_and_partitions_the_data():
     X, y = make_moons(n=50, seed=0)
-    Xtr, ytr, Xte, yte = train_test_split(X, y, test_fraction=0.2, seed=0)
-    assert (len(Xtr), len(Xte)) == (40, 10)
-    assert sorted(map(tuple, Xtr + Xte)) == sorted(map(tuple, X))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+    assert (len(X_train), len(X_test), len(y_train), len(y_test)) == (37, 13, 37, 13)  # ceil
+    rows = {tuple(x): t for x, t in zip(X, y, strict=True)}
+    assert all(rows[tuple(x)] == t for x, t in zip(X_test, y_test, strict=True))
+    assert sorted(map(tuple, X_train + X_test)) == sorted(map(tuple, X))
+    assert train_test_split(X, y, test_size=0.25, seed=0)[1] == X_test  # seeded
+    assert train_test_split(X, y, 0.25, seed=1)[1] != X_test
+
+
+def test_train_test_split_takes_a_row_count_and_can_keep_the_order():
+    X, y = [[float(i)] for i in range(6)], list(range(6))
+    assert train_test_split(X, y, test_size=2, shuffle=False) == (X[:4], X[4:], y[:4], y[4:])
+    assert len(train_test_split(X, y)[1]) == 2  # scikit-learn's default: 25%, rounded up
 
 
 @pytest.mark.parametrize(
@@ -128,7 +138,9 @@ def test_train_test_split_partitions_the_data():
             ValueError,
             "no data",
         ),
-        (lambda: train_test_split([[1.0]] * 4, [1] * 4, 1.0), ValueError, "test_fraction"),
+        (lambda: train_test_split([[1.0]] * 4, [1] * 4, 1.0), ValueError, "test_size must be"),
+        (lambda: train_test_split([[1.0]] * 4, [1] * 4, 4), ValueError, "4 of 4 rows"),
+        (lambda: train_test_split([[1.0]] * 4, [1] * 4, "a"), TypeError, "test_size must be"),
     ],
 )
 def test_bad_data_arguments_are_named(call, error, match):

@@ -51,6 +51,14 @@ def test_demo_other_datasets_in_process(tmp_path, capsys, extra, picture):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_missing_matplotlib_is_reported_before_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    assert main([*TINY, "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "pip install 'chainrule[plot]'" in captured.err and "--no-plot" in captured.err
+    assert captured.out == "" and not (tmp_path / "out").exists()  # nothing trained or written
+
+
 def test_demo_no_plot_writes_the_model_and_its_graph_but_no_png(tmp_path, capsys):
     out = tmp_path / "new" / "dir"
     assert main([*TINY, "--no-plot", "--out", str(out)]) == 0

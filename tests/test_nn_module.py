@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value
 from nn import MLP, Layer, Module, Neuron
@@ -197,3 +199,43 @@ def test_a_micrograd_style_module_defining_call_keeps_it():
             return self.w * x
 
     assert Old()(2.0).data == 6.0 and len(Old().parameters()) == 1
+
+
+class Holder(Module):
+    """A module whose public attributes are given as keyword arguments."""
+
+    def __init__(self, **attributes) -> None:
+        vars(self).update(attributes)
+
+
+@pytest.mark.parametrize(
+    "attributes, clash",
+    [
+        ({"b.0": Value(1.0), "b": [Value(2.0)]}, "b.0"),
+        ({"p": {1: Value(1.0), "1": Value(2.0)}}, "p.1"),
+    ],
+)
+def test_two_parameters_with_one_name_are_refused_by_name_but_still_trained(attributes, clash):
+    model = Holder(**attributes)
+    assert [p.data for p in model.parameters()] == [1.0, 2.0]  # training needs no names
+    for call in (model.named_parameters, model.state_dict, lambda: model.load_state_dict({})):
+        with pytest.raises(ValueError, match=f"both named '{clash}'"):
+            call()
+    assert [p.data for p in model.parameters()] == [1.0, 2.0]
+
+
+keys = st.one_of(st.integers(0, 2), st.sampled_from(["0", "1", "2", "x.0", "x"]))
+
+
+@given(st.dictionaries(keys, st.floats(-1, 1), max_size=6))
+def test_state_dict_either_refuses_a_clash_or_round_trips_every_parameter(entries):
+    model = Holder(p={k: Value(v) for k, v in entries.items()}, x=[Value(0.5)])
+    try:
+        state = model.state_dict()
+    except ValueError as e:
+        assert "both named" in str(e)
+        return
+    assert len(state) == model.num_parameters()
+    other = Holder(p={k: Value(9.0) for k in entries}, x=[Value(9.0)])
+    other.load_state_dict(state)
+    assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -16,6 +17,8 @@ from nn import (
     ExponentialDecay,
     LinearDecay,
     StepDecay,
+    load,
+    save,
 )
 
 
@@ -220,3 +223,107 @@ def test_a_schedule_giving_a_bad_rate_is_caught_before_any_update():
     with pytest.raises(ValueError, match="schedule gave lr -1.0 at step 0"):
         opt.step()
     assert p.data == 1.0
+
+
+# --- saving and resuming ---
+
+
+def regression_step(model, opt, X, y):
+    opt.zero_grad()
+    loss = sum(((model(x) - t) ** 2 for x, t in zip(X, y, strict=True)), Value(0.0))
+    loss.backward()
+    opt.step()
+
+
+RESUMABLE = [
+    lambda ps: SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3, nesterov=True),
+    lambda ps: SGD(ps, lr=LinearDecay(0.1, 0.01, 10)),
+    lambda ps: Adam(ps, lr=0.01, weight_decay=1e-3),
+    lambda ps: AdamW(ps, lr=CosineDecay(0.02, 0.001, 10), betas=(0.8, 0.99)),
+]
+
+
+@pytest.mark.parametrize("make", RESUMABLE)
+def test_a_resumed_run_equals_an_uninterrupted_one_bit_for_bit(tmp_path, make):
+    X = [[0.1 * i, 1.0 - 0.2 * i] for i in range(5)]
+    y = [math.sin(i) for i in range(5)]
+    k, n = 3, 4
+    straight = MLP(2, [3, 1], "tanh", seed=0)
+    opt = make(straight.parameters())
+    for _ in range(k):
+        regression_step(straight, opt, X, y)
+    save(straight, tmp_path / "m.json")
+    state_text = json.dumps(opt.state_dict(), allow_nan=False)
+    for _ in range(n):
+        regression_step(straight, opt, X, y)
+
+    resumed = load(tmp_path / "m.json", MLP(2, [3, 1], "tanh", seed=1))
+    opt2 = make(resumed.parameters())
+    opt2.load_state_dict(json.loads(state_text))
+    assert opt2.steps == k
+    for _ in range(n):
+        regression_step(resumed, opt2, X, y)
+    assert [p.data.hex() for p in resumed.parameters()] == [
+        p.data.hex() for p in straight.parameters()
+    ]
+
+
+def test_state_dict_is_plain_data_and_loading_replaces_the_hyperparameters():
+    ps = [Value(1.0), Value(-2.0)]
+    opt = Adam(ps, lr=0.5, betas=(0.5, 0.6), eps=1e-6)
+    loss_step(opt, ps, lambda a, b: a * a + b)
+    state = opt.state_dict()
+    assert state == json.loads(json.dumps(state))
+    assert state["steps"] == 1 and state["hyper"]["betas"] == [0.5, 0.6]
+    other = Adam([Value(0.0), Value(0.0)])
+    other.load_state_dict(state)
+    assert (other.lr, other.betas, other.eps, other.m, other.v) == (
+        0.5,
+        (0.5, 0.6),
+        1e-6,
+        opt.m,
+        opt.v,
+    )
+
+
+def corrupt(state, path, value):
+    *outer, last = path
+    for key in outer:
+        state = state[key]
+    if value is DELETE:
+        del state[last]
+    else:
+        state[last] = value
+
+
+DELETE = object()
+
+
+@pytest.mark.parametrize(
+    "path, value, error, match",
+    [
+        (["optimizer"], "Adam", ValueError, "from 'Adam', not SGD"),
+        (["format"], "chainrule.nn", ValueError, "format tag is 'chainrule.nn'"),
+        (["steps"], True, TypeError, "steps must be an int"),
+        (["steps"], -1, TypeError, "steps must be an int"),
+        (["hyper", "momentum"], 2.0, ValueError, r"momentum must be in \[0.0, 1.0\]"),
+        (["hyper", "nesterov"], 1, TypeError, "nesterov must be true or false"),
+        (["hyper", "lr"], "fast", TypeError, "lr must be a number"),
+        (["hyper", "dampening"], 0.0, ValueError, r"unexpected \['dampening'\]"),
+        (["buffers", "velocity"], [0.0], ValueError, "'velocity' must list 2 numbers, got 1"),
+        (["buffers", "velocity", 1], "0.5", TypeError, r"velocity\[1\] must be a number"),
+        (["buffers", "velocity", 1], 1e400, ValueError, r"velocity\[1\] must be finite"),
+        (["buffers", "velocity", 1], 10**400, ValueError, r"velocity\[1\] must be finite"),
+        (["buffers"], DELETE, ValueError, r"missing \['buffers'\]"),
+    ],
+)
+def test_a_bad_optimizer_state_is_named_and_changes_nothing(path, value, error, match):
+    ps = [Value(1.0), Value(2.0)]
+    opt = SGD(ps, lr=0.1, momentum=0.9)
+    loss_step(opt, ps, lambda a, b: a * b)
+    state = json.loads(json.dumps(opt.state_dict()))
+    corrupt(state, path, value)
+    fresh = SGD([Value(1.0), Value(2.0)], lr=0.3, momentum=0.5)
+    with pytest.raises(error, match=match):
+        fresh.load_state_dict(state)
+    assert (fresh.steps, fresh.lr, fresh.momentum, fresh.velocity) == (0, 0.3, 0.5, [0.0, 0.0])

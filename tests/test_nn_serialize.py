@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 
 import pytest
 from hypothesis import given
@@ -62,7 +63,7 @@ def test_loading_into_a_different_shape_names_the_mismatch_and_changes_nothing(t
     save(MLP(2, [4, 1], seed=0), tmp_path / "m.json")
     other = MLP(2, [3, 1], seed=0)
     before = other.state_dict()
-    with pytest.raises(ValueError, match=r"does not match the model.*missing.*unexpected"):
+    with pytest.raises(ValueError, match=r"different MLP.*nouts: file \[4, 1\], model \[3, 1\]"):
         load(tmp_path / "m.json", other)
     assert other.state_dict() == before
 
@@ -72,7 +73,10 @@ def test_loading_into_a_different_shape_names_the_mismatch_and_changes_nothing(t
     [
         ("not json", "not a chainrule model file"),
         ('{"hello": 1}', "no format tag"),
-        ("[1, 2]", "no format tag"),
+        ("[1, 2]", "holds a JSON list, not an object"),
+        ('{"format": "chainrule.net"}', "format tag is 'chainrule.net', expected 'chainrule.nn'"),
+        ('{"format": "chainrule.nn", "version": true, "parameters": {}}', r"version True \(bool\)"),
+        ('{"format": "chainrule.nn", "version": 1.0, "parameters": {}}', r"version 1.0 \(float\)"),
         ('{"format": "chainrule.nn", "version": 99, "parameters": {}}', "version 99"),
         ('{"format": "chainrule.nn", "version": 1}', "no parameter table"),
         (
@@ -130,3 +134,198 @@ def test_save_refuses_nan_and_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(TypeError, match="expected a Module"):
         save([1.0], tmp_path / "m.json")
+
+
+# --- the file must describe the model it is loaded into ---
+
+
+def test_a_relu_file_into_a_tanh_model_names_the_difference_and_changes_nothing(tmp_path):
+    save(MLP(2, [3, 1], "relu", seed=0), tmp_path / "m.json")
+    tanh = MLP(2, [3, 1], "tanh", seed=1)
+    before = tanh.state_dict()
+    with pytest.raises(ValueError, match="activation: file 'relu', model 'tanh'"):
+        load(tmp_path / "m.json", tanh)
+    assert tanh.state_dict() == before
+
+
+def test_a_file_of_another_class_is_refused(tmp_path):
+    save(Layer(2, 1, seed=0), tmp_path / "m.json")
+    with pytest.raises(ValueError, match="holds a Layer, but the model is a MLP"):
+        load(tmp_path / "m.json", MLP(2, [1], seed=0))
+
+
+def header(config: str, parameters: str = "{}", cls: str = "MLP") -> str:
+    return (
+        f'{{"format": "chainrule.nn", "version": 1, "class": "{cls}", "config": {config}, '
+        f'"parameters": {parameters}}}'
+    )
+
+
+@pytest.mark.parametrize("nin", [3000, 10**6])
+def test_a_config_is_checked_against_the_parameter_table_before_anything_is_built(tmp_path, nin):
+    # 180 bytes that used to build a 3-million-parameter model before failing
+    config = f'{{"nin": {nin}, "nouts": [1000], "activation": "relu", "out_activation": "linear", '
+    config += '"bias": true}'
+    (tmp_path / "m.json").write_text(header(config))
+    implied = 1000 * (nin + 1)
+    with pytest.raises(ValueError, match=f"implies {implied} parameters, but the parameter table"):
+        load(tmp_path / "m.json")
+
+
+@pytest.mark.parametrize(
+    "config, match",
+    [
+        (
+            '{"nin": true, "nouts": [1], "activation": "relu", "out_activation": "linear", '
+            '"bias": true}',
+            "nin must be an integer",
+        ),
+        (
+            '{"nin": 2, "nouts": [10000001], "activation": "relu", "out_activation": "linear", '
+            '"bias": true}',
+            r"nouts\[0\] must be an integer from 1 to 10000000",
+        ),
+        (
+            '{"nin": 2, "nouts": [1], "activation": "gelu", "out_activation": "linear", '
+            '"bias": true}',
+            "activation 'gelu' is not one of",
+        ),
+        (
+            '{"nin": 2, "nouts": [1], "activation": "relu", "out_activation": "linear", "bias": 1}',
+            "bias must be true or false",
+        ),
+        ('{"nin": 2, "nouts": [1], "activation": "relu", "bias": true}', "config has fields"),
+        ('{"nin": 2}', "bad model config"),
+    ],
+)
+def test_config_fields_are_checked_for_exact_type_and_size(tmp_path, config, match):
+    (tmp_path / "m.json").write_text(header(config))
+    with pytest.raises(ValueError, match=match):
+        load(tmp_path / "m.json")
+
+
+# --- hostile JSON: clear errors, never RecursionError, OverflowError or a hang ---
+
+
+def test_deep_nesting_is_a_clear_error_not_a_recursion_error(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "m.json").write_text(header("null", f'{{"w": {deep}}}'))
+    with pytest.raises(ValueError, match="nested more than 16 levels"):
+        load(tmp_path / "m.json", MLP(2, [1], seed=0))
+
+
+@pytest.mark.parametrize(
+    "literal", ["1e400", "-1e400", "1" + "0" * 400, "9" * 5000, "NaN", "Infinity"]
+)
+def test_numbers_no_float_can_hold_are_named_with_their_field(tmp_path, literal):
+    model = MLP(1, [1], seed=0)
+    before = model.state_dict()
+    save(model, tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    doc["parameters"]["layers.0.neurons.0.b"] = "HUGE"
+    (tmp_path / "m.json").write_text(json.dumps(doc).replace('"HUGE"', literal))
+    with pytest.raises(ValueError, match="parameter 'layers.0.neurons.0.b' must be a finite"):
+        load(tmp_path / "m.json", model)
+    assert model.state_dict() == before
+    (tmp_path / "v.json").write_text(
+        header("null").replace('"version": 1', f'"version": {literal}')
+    )
+    with pytest.raises(ValueError, match="format version"):
+        load(tmp_path / "v.json")
+    config = f'{{"nin": {literal}, "nout": 1, "activation": "relu", "bias": true}}'
+    (tmp_path / "c.json").write_text(header(config, cls="Layer"))
+    with pytest.raises(ValueError, match="nin must be an integer"):
+        load(tmp_path / "c.json")
+
+
+def test_a_name_twice_in_the_parameter_table_is_refused(tmp_path):
+    save(Neuron(1, seed=0), tmp_path / "m.json")
+    text = (tmp_path / "m.json").read_text().replace('"w.0"', '"b"')
+    (tmp_path / "m.json").write_text(text)
+    with pytest.raises(ValueError, match="the key 'b' appears twice"):
+        load(tmp_path / "m.json")
+
+
+# --- saving: whole files only ---
+
+
+def test_save_through_a_symlink_rewrites_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "real" / "m.json")
+    model = MLP(2, [1], seed=0)
+    save(model, link)
+    assert link.is_symlink()
+    assert load(tmp_path / "real" / "m.json").state_dict() == model.state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real"]
+
+
+def test_save_into_a_missing_folder_names_the_path_given(tmp_path):
+    path = tmp_path / "nowhere" / "m.json"
+    with pytest.raises(FileNotFoundError) as info:
+        save(MLP(2, [1], seed=0), path)
+    assert str(path) in str(info.value) and ".tmp" not in str(info.value)
+
+
+def test_a_new_file_gets_the_mode_open_would_give_it(tmp_path):
+    save(Neuron(1, seed=0), tmp_path / "m.json")
+    (tmp_path / "plain").write_text("")
+    assert (tmp_path / "m.json").stat().st_mode == (tmp_path / "plain").stat().st_mode
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace", "chmod"])
+def test_a_failing_save_leaves_the_old_file_and_no_temporary_one(tmp_path, monkeypatch, failing):
+    old = MLP(2, [1], seed=0)
+    save(old, tmp_path / "m.json")
+    before = (tmp_path / "m.json").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError(f"{failing} failed")
+
+    monkeypatch.setattr(f"nn.serialize.os.{failing}", broken)
+    with pytest.raises(OSError, match=f"{failing} failed"):
+        save(MLP(2, [1], seed=1), tmp_path / "m.json")
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert (tmp_path / "m.json").read_bytes() == before
+
+
+def test_threads_saving_to_one_path_all_succeed_and_leave_one_whole_model(tmp_path):
+    models = [MLP(2, [4, 1], seed=s) for s in range(8)]
+    errors: list[BaseException] = []
+
+    def work(model):
+        try:
+            for _ in range(15):
+                save(model, tmp_path / "m.json")
+        except BaseException as e:  # collected, so the test fails with the error
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(m,)) for m in models]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert load(tmp_path / "m.json").state_dict() in [m.state_dict() for m in models]
+
+
+def test_a_model_whose_parameter_names_clash_cannot_be_saved(tmp_path):
+    class Clash(Module):
+        def __init__(self) -> None:
+            self.p = {1: Value(1.0), "1": Value(2.0)}
+
+    with pytest.raises(ValueError, match="both named 'p.1'"):
+        save(Clash(), tmp_path / "m.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_loading_200k_parameters_round_trips(tmp_path):
+    # the name check used to be quadratic (hours at this size); speed itself is a benchmark
+    model = Layer(999, 200, "linear", seed=0)
+    save(model, tmp_path / "m.json")
+    again = load(tmp_path / "m.json")
+    assert again.num_parameters() == 200_000
+    assert again.state_dict() == model.state_dict()

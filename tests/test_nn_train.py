@@ -180,6 +180,11 @@ def test_something_that_is_not_a_model_is_named():
         fit([1.0], [[0.0]], [1], progress=False)
 
 
+def test_empty_data_says_there_is_no_training_data():
+    with pytest.raises(ValueError, match="fit: no training data: X is empty"):
+        fit(MLP(2, [1], seed=0), [], [], progress=False)
+
+
 def test_mismatched_data_is_named():
     with pytest.raises(ValueError, match="X has 2 rows but y has 1 labels"):
         fit(MLP(2, [1], seed=0), [[0.0, 0.0]] * 2, [1], progress=False)
