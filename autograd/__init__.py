@@ -1,44 +1,56 @@
 """chainrule's engine: a scalar reverse-mode automatic differentiation engine.
 
 ``Value`` wraps a float and records how it was computed; ``backward`` applies the chain rule.
+Drawing (``draw_dot``, ``step_through``) is imported on first use, so graphviz stays optional.
 """
 
-from .check import GradcheckResult, gradcheck
+from __future__ import annotations
+
+from typing import Any
+
+from .explain import explain
 from .functional import grad, gradients, value_and_grad
+from .gradcheck import GradcheckResult, gradcheck
 from .graph import backward, topological_order
-from .ops import Op
-from .value import Value, apply, define_op, dot, is_recording, no_grad, vsum
+from .ops import Op, define_op
+from .tracing import Compiled, GuardError, TraceError, trace
+from .value import Value, apply, dot, enable_grad, is_recording, no_grad, vsum
+
+__version__ = "0.2.0"
 
 __all__ = [
-    "GradcheckResult",
-    "grad",
-    "gradcheck",
-    "gradients",
-    "value_and_grad",
     "Value",
+    "backward",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "is_recording",
+    "vsum",
+    "dot",
     "Op",
     "apply",
-    "backward",
     "define_op",
-    "dot",
-    "is_recording",
-    "no_grad",
-    "topological_order",
-    "vsum",
+    "grad",
+    "value_and_grad",
+    "gradients",
+    "gradcheck",
+    "GradcheckResult",
+    "trace",
+    "Compiled",
+    "GuardError",
+    "TraceError",
+    "explain",
+    "draw_dot",
+    "step_through",
+    "__version__",
 ]
 
+_LAZY = {"draw_dot": "viz", "step_through": "stepthrough"}
 
-def __getattr__(name: str):  # draw_dot and friends import graphviz only when asked for
-    if name in ("draw_dot",):
-        from . import viz
 
-        return getattr(viz, name)
-    if name == "step_through":
-        from . import stepthrough
+def __getattr__(name: str) -> Any:  # drawing imports graphviz only when asked for
+    if name in _LAZY:
+        from importlib import import_module
 
-        return stepthrough.step_through
-    if name == "explain":
-        from . import chain
-
-        return chain.explain
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

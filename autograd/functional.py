@@ -1,7 +1,7 @@
 """The functional API: ``grad``, ``value_and_grad`` and ``gradients``, and higher order.
 
 ``gradients(y, xs, create_graph=True)`` runs backward with every local derivative taken from the
-graph form of its rule (``ops.Op.graph``), so the gradients are Values that can be differentiated
+graph form of its rule (``ops.Op.local_expr``), so the gradients are Values that can be differentiated
 again; that is all ``grad(grad(f))`` needs. None of these functions touches ``.grad``.
 """
 
@@ -11,8 +11,9 @@ import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .graph import topological_order
-from .value import REGISTRY, Value, _as_float
+from .graph import UNRECORDED, topological_order
+from .ops import REGISTRY, as_float
+from .value import Value, enable_grad
 
 _depth = contextvars.ContextVar("chainrule_grad_depth", default=0)
 
@@ -30,7 +31,12 @@ def gradients(
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__}")
-    grads: dict[Value, Any] = {output: _as_float(gradient)}
+    if output._b is UNRECORDED and not any(x is output for x in inputs):
+        raise RuntimeError(
+            "gradients: output was computed inside no_grad(), so no graph was recorded; "
+            "compute it outside the no_grad() block"
+        )
+    grads: dict[Value, Any] = {output: as_float(gradient)}
     for v in reversed(topological_order(output)):
         g = grads.get(v)
         if g is None or not v._op:
@@ -53,12 +59,12 @@ def gradients(
 def _graph_locals(v: Value) -> tuple[Any, ...]:
     """The local derivatives of node v as Values, from the graph form of its rule."""
     op = REGISTRY[v._op]
-    if op.graph is None:
+    if op.local_expr is None:
         raise NotImplementedError(
-            f"{op.name}: no graph form for higher-order derivatives (pass graph= to define_op)"
+            f"{op.name}: no graph form for higher-order derivatives (pass local_expr= to define_op)"
         )
     inputs = tuple(x if isinstance(x, Value) else Value(x) for x in v._inputs)
-    return op.graph(v, *inputs)
+    return op.local_expr(v, *inputs)
 
 
 def value_and_grad(
@@ -84,18 +90,20 @@ def value_and_grad(
         nested = _depth.get() > 0
         token = _depth.set(_depth.get() + 1)
         try:
-            xs = list(args)
-            for i in nums:
-                if isinstance(xs[i], Value):
-                    # NOTE: a fresh node for x, so that d/dx here is not mixed up with uses of
-                    # x that f closes over (perturbation confusion in nested grads).
-                    xs[i] = xs[i] * 1.0
-                else:
-                    xs[i] = Value(_as_float(xs[i]))
-            y = f(*xs)
-            if not isinstance(y, Value):
-                y = Value(_as_float(y))
-            gs = gradients(y, [xs[i] for i in nums], create_graph=nested)
+            # NOTE: like torch.func.grad, a transform records even inside the caller's no_grad().
+            with enable_grad():
+                xs = list(args)
+                for i in nums:
+                    if isinstance(xs[i], Value):
+                        # NOTE: a fresh node for x, so that d/dx here is not mixed up with uses
+                        # of x that f closes over (perturbation confusion in nested grads).
+                        xs[i] = xs[i] * 1.0
+                    else:
+                        xs[i] = Value(as_float(xs[i]))
+                y = _call(f, xs, nums)
+                if not isinstance(y, Value):
+                    y = Value(as_float(y))
+                gs = gradients(y, [xs[i] for i in nums], create_graph=nested)
         finally:
             _depth.reset(token)
         if not nested:
@@ -103,6 +111,22 @@ def value_and_grad(
         return y, (gs[0] if single else tuple(gs))
 
     return wrapped
+
+
+def _call(f: Callable[..., Any], xs: list[Any], nums: tuple[int, ...]) -> Any:
+    """f(*xs); a float argument used as a Value gets an error that points at ``argnums``."""
+    try:
+        return f(*xs)
+    except AttributeError as e:
+        chosen = {i % len(xs) for i in nums}
+        plain = [i for i, x in enumerate(xs) if i not in chosen and not isinstance(x, Value)]
+        if not plain or "'float' object" not in str(e) and "'int' object" not in str(e):
+            raise
+        raise AttributeError(
+            f"{e}: argument {plain[0]} was passed as a plain number, because only "
+            f"argnums={nums if len(nums) > 1 else nums[0]} become Values; include it in argnums "
+            "to differentiate with respect to it"
+        ) from e
 
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:

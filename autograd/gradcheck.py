@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .functional import gradients
-from .value import Value, _as_float
+from .ops import as_float
+from .value import Value, enable_grad
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,25 @@ def gradcheck(
 ) -> GradcheckResult:
     """Compare d f / d input_i with (f(x + h e_i) - f(x - h e_i)) / 2h, h = eps * max(1, |x_i|).
 
-    The error is relative where gradients are large and absolute where they are small. Raises
-    AssertionError on a mismatch unless ``raise_exception`` is false.
+    The error is relative where gradients are large and absolute where they are small. As in
+    ``torch.autograd.gradcheck``, a mismatch raises AssertionError (so a bare call is a test);
+    with ``raise_exception=False`` the result is returned to inspect (``.passed``, ``bool()``).
     """
-    xs = [_as_float(x.data if isinstance(x, Value) else x) for x in inputs]
+    xs = [as_float(x.data if isinstance(x, Value) else x) for x in inputs]
     leaves = [Value(x) for x in xs]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    analytic = tuple(gradients(out, leaves))
-    numeric = []
-    # NOTE: f runs with recording on, so an f that takes gradients itself (a second derivative
-    # checked by ``gradients(..., create_graph=True)``) computes them here too.
-    for i, x in enumerate(xs):
-        h = eps * max(1.0, abs(x))
-        up = [Value(x + h if j == i else y) for j, y in enumerate(xs)]
-        down = [Value(x - h if j == i else y) for j, y in enumerate(xs)]
-        numeric.append((_scalar(f(*up)) - _scalar(f(*down))) / (2.0 * h))
+    # NOTE: f runs with recording on, even inside no_grad(), so an f that takes gradients
+    # itself (a second derivative by ``gradients(..., create_graph=True)``) computes them too.
+    with enable_grad():
+        out = f(*leaves)
+        if not isinstance(out, Value):
+            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        analytic = tuple(gradients(out, leaves))
+        numeric = []
+        for i, x in enumerate(xs):
+            h = eps * max(1.0, abs(x))
+            up = [Value(x + h if j == i else y) for j, y in enumerate(xs)]
+            down = [Value(x - h if j == i else y) for j, y in enumerate(xs)]
+            numeric.append((_scalar(f(*up)) - _scalar(f(*down))) / (2.0 * h))
     worst = max(
         (abs(a - n) / max(1.0, abs(a), abs(n)) for a, n in zip(analytic, numeric, strict=True)),
         default=0.0,
@@ -67,4 +70,4 @@ def gradcheck(
 
 
 def _scalar(y: Any) -> float:
-    return y.data if isinstance(y, Value) else _as_float(y)
+    return y.data if isinstance(y, Value) else as_float(y)

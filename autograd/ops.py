@@ -1,9 +1,18 @@
-"""The rule table: every primitive operation's forward value and local derivatives, written once.
+"""The op table: every primitive operation, written once, with all that anyone needs to know of it.
 
-Each rule takes floats and returns ``(out, local)`` with ``local[i] = d out / d input_i``. Beside
-it in ``OPS``, ``graph`` gives the same derivatives as engine expressions on ``Value`` inputs (what
-``grad(grad(f))`` differentiates), and for a few hot ops ``source`` spells the rule as Python text
-for ``compile``. Tests check every view against the rule. Imports only ``math`` and ``operator``.
+Each entry of ``OPS`` (an ``Op``) holds, side by side:
+
+- ``rule(*floats) -> (out, local)``: the forward value and ``local[i] = d out / d input_i``;
+- ``local_expr(out, *inputs)``: the same local derivatives as engine expressions on Values (what
+  ``grad(grad(f))`` differentiates), or None for a first-order-only op;
+- ``source(*names)``: the rule as Python text over its inputs' names, for ops that the tracer
+  (``autograd.tracing``) writes out inline; n-ary ops also take ``pack``, which names a tuple;
+- ``symbol`` (what a drawing shows) and ``kind`` ("arithmetic", "function", "activation" or
+  "reduction"; drawings group a neuron's activation by it).
+
+A new op is one entry here plus, at most, the one line in ``value.py`` that exposes it as a
+method; ``define_op`` adds a user's op to ``REGISTRY`` the same way. Imports only the standard
+library.
 
 | op         | out                 | local derivative(s)    | domain / convention                |
 |------------|---------------------|------------------------|------------------------------------|
@@ -11,7 +20,7 @@ for ``compile``. Tests check every view against the rule. Imports only ``math`` 
 | mul        | a * b               | b, a                   | -                                  |
 | div        | a / b               | 1/b, -a/b**2           | b = 0 -> ZeroDivisionError         |
 | neg        | -a                  | -1                     | -                                  |
-| pow (k)    | a ** k, k a number  | k * a**(k-1)           | a < 0, k not integer -> ValueError |
+| pow        | a ** k, k a number  | k * a**(k-1)           | a < 0, k not integer -> ValueError |
 |            |                     |                        | 0 ** (k<0) -> ZeroDivisionError    |
 |            |                     |                        | +inf slope at 0 for 0 < k < 1      |
 |            |                     |                        | a ** 0 = 1, slope 0, for every a   |
@@ -28,32 +37,49 @@ for ``compile``. Tests check every view against the rule. Imports only ``math`` 
 | sin, cos   | sin a, cos a        | cos a, -sin a          | a = +-inf -> ValueError            |
 | sum        | a_1 + ... + a_n     | 1, ..., 1              | one node for many terms            |
 | dot        | c + sum w_i x_i     | x_1..x_n, w_1..w_n, 1  | one node for a whole neuron        |
+
+NaN in gives NaN out (and a NaN slope) for every op.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Sequence
 from operator import mul as _mul
 from typing import Any, NamedTuple
 
 Number = int | float
 Rule = tuple[float, tuple[float, ...]]
+Source = tuple[str, tuple[str, ...]]  # (out, locals) as Python expressions
 
 
 class Op(NamedTuple):
-    """One primitive: its float rule ``(out, local)`` and the same derivatives in other forms."""
+    """One primitive: its float rule and the same derivatives in the other forms it is used in."""
 
     name: str
     rule: Callable[..., Rule]
-    graph: Callable[..., tuple[Any, ...]] | None = None  # (out, *inputs) -> locals, on Values
-    # the rule as Python source over its inputs' names, for ops that compile writes out inline
-    source: Callable[..., tuple[str, tuple[str, ...]]] | None = None
+    local_expr: Callable[..., tuple[Any, ...]] | None = None  # (out, *inputs) -> locals, Values
+    source: Callable[..., Source] | None = None  # (*input names) -> (out, locals), as text
+    symbol: str = ""  # drawn instead of the name when set
+    kind: str = "function"  # arithmetic, function, activation or reduction
 
 
 def domain_error(op: str, message: str) -> ValueError:
     """A ValueError that names the operation and the offending value."""
     return ValueError(f"{op}: {message}")
+
+
+def as_float(x: object) -> float:
+    """A plain number as a float; anything else (str, None, bool, list, Value) is a TypeError."""
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"the number {x!r:.40} is too large for a float") from None
+    raise TypeError(f"expected an int or float, got {type(x).__name__} {x!r:.80}")
 
 
 # --- arithmetic ---
@@ -82,10 +108,12 @@ def neg(a: float) -> Rule:
     return -a, (-1.0,)
 
 
-def pow_number(a: float, k: float) -> Rule:
+def pow(a: float, k: float) -> Rule:
     """a ** k for a constant exponent k; d/da = k * a**(k-1)."""
-    if k == 0.0:  # a ** 0 = 1 for every a, as Python has it (and a ** -1 may overflow)
+    if k == 0.0:  # a ** 0 = 1 for every a, NaN included, as Python has it
         return 1.0, (0.0,)
+    if a != a or k != k:
+        return math.nan, (math.nan,)
     if a == 0.0:
         if k < 0.0:
             raise ZeroDivisionError(f"pow: 0.0 ** {k!r} (zero to a negative power)")
@@ -93,23 +121,17 @@ def pow_number(a: float, k: float) -> Rule:
         return 0.0, (k * 0.0 ** (k - 1.0) if k >= 1.0 else math.inf,)
     if a < 0.0 and not float(k).is_integer():
         raise domain_error("pow", f"negative base {a!r} to the non-integer power {k!r}")
-    try:
-        out = a**k
-        return out, (k * a ** (k - 1.0),)
-    except OverflowError:
-        raise OverflowError(f"pow: {a!r} ** {k!r} overflows a float") from None
+    out = _power(a, k)
+    return out, (k * _slope_power(a, k - 1.0),)
 
 
-def pow(a: float, b: float) -> Rule:
+def powv(a: float, b: float) -> Rule:
     """a ** b with both sides variable; d/da = b * a**(b-1), d/db = out * ln a."""
+    if a != a or b != b:  # NaN in, NaN out
+        return math.nan, (math.nan, math.nan)
     if a > 0.0:
-        try:
-            out = a**b
-            return out, (b * a ** (b - 1.0), out * math.log(a))
-        except OverflowError:
-            raise OverflowError(f"pow: {a!r} ** {b!r} overflows a float") from None
-    if math.isnan(a):  # NaN in, NaN out: inputs may be non-finite (see backward's check_finite)
-        return a, (a, a)
+        out = _power(a, b)
+        return out, (b * _slope_power(a, b - 1.0), out * math.log(a))
     if a == 0.0 and b > 0.0:
         # NOTE: 0 ** b is 0 for every b > 0, so d/db is exactly 0 there.
         return 0.0, (b * 0.0 ** (b - 1.0) if b >= 1.0 else math.inf, 0.0)
@@ -118,6 +140,21 @@ def pow(a: float, b: float) -> Rule:
         f"base {a!r} must be > 0 (or 0 with a positive exponent) when the exponent {b!r} "
         "is differentiable",
     )
+
+
+def _power(a: float, k: float) -> float:
+    try:
+        return a**k
+    except OverflowError:
+        raise OverflowError(f"pow: {a!r} ** {k!r} overflows a float") from None
+
+
+def _slope_power(a: float, k: float) -> float:
+    """a ** k inside a slope: past the largest float it is infinite (the value itself is not)."""
+    try:
+        return a**k
+    except OverflowError:
+        return math.copysign(math.inf, a if float(k).is_integer() and k % 2 else 1.0)
 
 
 # --- elementary functions ---
@@ -132,7 +169,7 @@ def exp(a: float) -> Rule:
 
 
 def log(a: float) -> Rule:
-    if not a > 0.0 and not math.isnan(a):
+    if not a > 0.0 and a == a:
         raise domain_error("log", f"input must be > 0, got {a!r}")
     return math.log(a), (1.0 / a,)
 
@@ -170,7 +207,7 @@ def softplus(a: float) -> Rule:
 def relu(a: float) -> Rule:
     if a > 0.0:
         return a, (1.0,)
-    return (a if math.isnan(a) else 0.0), (0.0,)  # NOTE: NaN stays NaN, as in PyTorch
+    return (a if a != a else 0.0), (0.0,)  # NOTE: NaN stays NaN, as in PyTorch
 
 
 def leaky_relu(a: float, slope: float) -> Rule:
@@ -212,59 +249,128 @@ def dot(*args: float) -> Rule:
     return sum(map(_mul, w, x), args[-1]), (*x, *w, 1.0)
 
 
-# --- the table: rule beside its graph form (inputs are Values there, constants included) ---
-
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        Op("add", add, lambda out, a, b: (1.0, 1.0), lambda a, b: (f"{a} + {b}", ("1.0", "1.0"))),
-        Op("sub", sub, lambda out, a, b: (1.0, -1.0), lambda a, b: (f"{a} - {b}", ("1.0", "-1.0"))),
-        Op("mul", mul, lambda out, a, b: (b, a), lambda a, b: (f"{a} * {b}", (b, a))),
-        Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b))),
-        Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",))),
-        Op("pow", pow_number, lambda out, a, k: _pow_graph(a, float(k))),
-        Op("powv", pow, lambda out, a, b: (b * a ** (b - 1.0), out * a.log())),
-        Op("exp", exp, lambda out, a: (out,)),
-        Op("log", log, lambda out, a: (1.0 / a,)),
-        Op("sqrt", sqrt, lambda out, a: (0.5 / out,)),
-        Op("tanh", tanh, lambda out, a: (1.0 - out * out,)),
-        Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),)),
-        Op("softplus", softplus, lambda out, a: (a.sigmoid(),)),
-        Op(
-            "relu",
-            relu,
-            lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
-            lambda a: (
-                f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
-                (f"(1.0 if {a} > 0.0 else 0.0)",),
-            ),
-        ),
-        Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,)),
-        Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],)),
-        Op("sin", sin, lambda out, a: (a.cos(),)),
-        Op("cos", cos, lambda out, a: (-a.sin(),)),
-        Op(
-            "sum",
-            sum_,
-            lambda out, *terms: (1.0,) * len(terms),
-            lambda *t: (f"sum(({', '.join(t)},))", ("1.0",) * len(t)),
-        ),
-        Op("dot", dot, lambda out, *args: _dot_graph(args), lambda *args: _dot_source(args)),
-    )
-}
+def pack(names: Sequence[str]) -> str:
+    """A tuple display of ``names`` (``(a, b,)``); the tracer passes its own, which hoists."""
+    return f"({', '.join(names)},)" if names else "()"
 
 
-def _dot_source(args: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    n = (len(args) - 1) // 2
-    w, x = ", ".join(args[:n]), ", ".join(args[n : 2 * n])
-    return f"sum(map(mul, ({w},), ({x},)), {args[-1]})", (*args[n : 2 * n], *args[:n], "1.0")
+def _sum_source(*t: str, pack: Callable[[Sequence[str]], str] = pack) -> Source:
+    return f"sum({pack(t)})", ("1.0",) * len(t)
 
 
-def _pow_graph(a: Any, k: float) -> tuple[Any, ...]:
+def _dot_source(*t: str, pack: Callable[[Sequence[str]], str] = pack) -> Source:
+    n = (len(t) - 1) // 2
+    w, x = t[:n], t[n : 2 * n]
+    return f"sum(map(mul, {pack(w)}, {pack(x)}), {t[-1]})", (*x, *w, "1.0")
+
+
+def _pow_expr(a: Any, k: float) -> tuple[Any, ...]:
     # NOTE: k stays a number, so a ** (k - 1) is again the constant-exponent op, valid for a < 0.
     return (k * a ** (k - 1.0) if k else 0.0,)
 
 
-def _dot_graph(args: tuple[Any, ...]) -> tuple[Any, ...]:
+def _powv_expr(out: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    # NOTE: at a = 0 (b > 0) d/db is exactly 0, as in the rule; ln 0 is never taken.
+    return (b * a ** (b - 1.0), out * a.log() if a.data != 0.0 else 0.0)
+
+
+def _dot_expr(args: tuple[Any, ...]) -> tuple[Any, ...]:
     n = (len(args) - 1) // 2
     return (*args[n : 2 * n], *args[:n], 1.0)
+
+
+# --- the table: every view of an op in one entry (inputs are Values in local_expr) ---
+# NOTE: laid out by hand, one op to a line or two, so that it reads as a table.
+
+# fmt: off
+OPS: dict[str, Op] = {op.name: op for op in (
+    Op("add", add, lambda out, a, b: (1.0, 1.0), lambda a, b: (f"{a} + {b}", ("1.0", "1.0")),
+       symbol="+", kind="arithmetic"),
+    Op("sub", sub, lambda out, a, b: (1.0, -1.0), lambda a, b: (f"{a} - {b}", ("1.0", "-1.0")),
+       symbol="-", kind="arithmetic"),
+    Op("mul", mul, lambda out, a, b: (b, a), lambda a, b: (f"{a} * {b}", (b, a)),
+       symbol="*", kind="arithmetic"),
+    Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b)), symbol="/", kind="arithmetic"),
+    Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",)),
+       symbol="-x", kind="arithmetic"),
+    Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="**", kind="arithmetic"),
+    Op("powv", powv, _powv_expr, symbol="**", kind="arithmetic"),
+    Op("exp", exp, lambda out, a: (out,), kind="activation"),
+    Op("log", log, lambda out, a: (1.0 / a,)),
+    Op("sqrt", sqrt, lambda out, a: (0.5 / out,)),
+    Op("tanh", tanh, lambda out, a: (1.0 - out * out,), kind="activation"),
+    Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation"),
+    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation"),
+    Op("relu", relu, lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
+       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)", (f"(1.0 if {a} > 0.0 else 0.0)",)),
+       kind="activation"),
+    Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,),
+       kind="activation"),
+    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],)),
+    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation"),
+    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation"),
+    Op("sum", sum_, lambda out, *t: (1.0,) * len(t), _sum_source, kind="reduction"),
+    Op("dot", dot, lambda out, *args: _dot_expr(args), _dot_source, kind="reduction"),
+)}
+# fmt: on
+
+KINDS = frozenset({"arithmetic", "function", "activation", "reduction"})
+
+# --- the registry: the built-in ops plus the user's own ---
+
+REGISTRY: dict[str, Op] = dict(OPS)
+
+
+def define_op(
+    name: str,
+    rule: Callable[..., Rule],
+    local_expr: Callable[..., tuple[Any, ...]] | None = None,
+    *,
+    kind: str = "function",
+    symbol: str = "",
+) -> Callable[..., Any]:
+    """Register an op of your own and return a function that applies it to Values and numbers.
+
+    ``rule(*floats) -> (out, local)`` gives the value and d out / d input_i as floats, exactly
+    like the built-in rules above. ``local_expr(out, *inputs) -> local`` is optional: the same
+    derivatives written with Value operations, needed only for higher-order derivatives.
+    ``kind="activation"`` lets drawings count it as a neuron's activation; ``symbol`` is what
+    they show for it. Your own ops may be redefined (re-run a cell); built-ins may not.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError("define_op: name must be a non-empty string")
+    if name in OPS:
+        raise ValueError(f"define_op: {name!r} is a built-in op; choose another name")
+    if not callable(rule):
+        raise TypeError(f"define_op: rule must be callable, got {type(rule).__name__}")
+    if kind not in KINDS:
+        raise ValueError(f"define_op: kind must be one of {sorted(KINDS)}, got {kind!r}")
+    op = REGISTRY[name] = Op(name, _checked(name, rule), local_expr, symbol=str(symbol), kind=kind)
+    from .value import apply  # NOTE: Value sits above the table; only a user's op needs it here
+
+    def apply_op(*inputs: Any) -> Any:
+        return apply(op, *inputs)
+
+    apply_op.__name__ = name
+    apply_op.op = op  # type: ignore[attr-defined]
+    apply_op.__doc__ = f"Apply the op {name!r}." + (f"\n\n{rule.__doc__}" if rule.__doc__ else "")
+    return apply_op
+
+
+def _checked(name: str, rule: Callable[..., Any]) -> Callable[..., Rule]:
+    """A user's rule, made to return ``(float, tuple of floats)`` as the built-in rules do."""
+
+    def checked(*xs: float) -> Rule:
+        result = rule(*xs)
+        if type(result) is not tuple or len(result) != 2:
+            got = f"{type(result).__name__} {result!r:.60}"
+            raise TypeError(f"{name}: a rule must return (out, local derivatives), got {got}")
+        out, local = result
+        try:
+            return as_float(out), tuple(map(as_float, local))
+        except TypeError:
+            got = f"out {type(out).__name__} {out!r:.30}, local {local!r:.60}"
+            raise TypeError(f"{name}: a rule must return floats, got {got}") from None
+
+    checked.__doc__ = rule.__doc__
+    return checked

@@ -1,8 +1,10 @@
 """Backward, one node at a time: ``step_through(root)`` records each chain-rule step as a frame.
 
 Frame k holds the node whose gradient was just computed and the terms that made it,
-grad(v) = sum over uses c of grad(c) * d c / d v. Frames draw with ``viz``, save as images, or
-make one self-contained HTML page with a slider. Nothing here touches ``.grad``.
+grad(v) = sum over uses c of grad(c) * d c / d v. The frames are recorded by the engine's own
+``backward`` (watching each node's turn), so every gradient is the one ``backward()`` computes,
+bit for bit; every ``.grad`` is put back afterwards. Frames draw with ``viz``, save as images,
+or make one self-contained HTML page with a slider.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .graph import topological_order
-from .value import Value, _as_float
+from .graph import backward, topological_order
+from .ops import as_float
+from .value import Value
 from .viz import Names, as_names, auto_names, emit, format_factor, format_number, plan_graph
 
 CURRENT = "#ffd54f"  # the node whose gradient this frame computes
@@ -52,7 +55,7 @@ class BackwardSteps:
         if not isinstance(root, Value):
             raise TypeError(f"step_through: root must be a Value, got {type(root).__name__}")
         try:
-            seed = _as_float(gradient)
+            seed = as_float(gradient)
         except TypeError:
             raise TypeError(
                 f"step_through: gradient must be a number, got {type(gradient).__name__}"
@@ -61,18 +64,23 @@ class BackwardSteps:
         self.order = topological_order(root)
         self.names = auto_names(self.order, as_names(names, "step_through"))
         uses: dict[Value, list[tuple[Value, float]]] = {}
-        for c in self.order:
+        for c in reversed(self.order):  # in the order backward adds each use's term
             for p, d in zip(c._parents, c._local, strict=True):
                 uses.setdefault(p, []).append((c, d))
-        grads: dict[Value, float] = {root: seed}
-        self.steps: list[Step] = [Step(root, seed, ())]
-        for v in reversed(self.order[:-1]):  # every use of v is done before v
-            terms = tuple(Term(c, grads[c], d) for c, d in uses.get(v, ()))
-            g = 0.0
-            for t in terms:
-                g += t.product
-            grads[v] = g
+        grads: dict[Value, float] = {}
+        self.steps: list[Step] = []
+
+        def record(v: Value) -> None:  # v's turn in backward: its gradient is complete
+            grads[v] = g = v.grad
+            terms = () if v is root else tuple(Term(c, grads[c], d) for c, d in uses.get(v, ()))
             self.steps.append(Step(v, g, terms))
+
+        saved = [v.grad for v in self.order]
+        try:
+            backward(root, seed, on_node=record)
+        finally:
+            for v, g in zip(self.order, saved, strict=True):
+                v.grad = g
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -1,4 +1,4 @@
-"""Compile: trace a function once, then replay forward and backward on new numbers.
+"""Tracing: run a function once on Values, then replay forward and backward on new numbers.
 
 ``trace(f, *args)`` runs ``f`` once on Values and turns the recorded graph into straight-line
 Python over floats: one line per node forward, one line per edge backward (print ``.source`` to
@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter, mul
 from typing import Any
 
 from . import ops
 from .graph import topological_order
-from .value import REGISTRY, Value, _as_float, is_recording
-
-# Ops written out inline, from the source view of their entry in the table (the rest call their
-# rule); a test checks each against its rule, NaN, infinities and -0.0 included.
-INLINE: dict[str, Callable[..., tuple[str, tuple[str, ...]]]] = {
-    name: op.source for name, op in ops.OPS.items() if op.source is not None
-}
+from .ops import REGISTRY, as_float
+from .value import Value, is_recording
 
 
 class GuardError(RuntimeError):
@@ -64,7 +60,7 @@ class Compiled:
         self.retrace = retrace
         self.has_aux = has_aux
         self.retraces = 0
-        self._plan = _Plan(f, args, has_aux)
+        self._plan = _Trace(f, args, has_aux)
 
     @property
     def source(self) -> str:
@@ -89,7 +85,7 @@ class Compiled:
         """f(*args), and add d f / d v (times ``gradient``) into ``.grad`` of every captured leaf
         Value v, exactly as ``f(*args).backward(gradient)`` would. Returns f(*args) (with
         has_aux: ``(value, aux)``)."""
-        seed = _as_float(gradient)
+        seed = as_float(gradient)
         out, grads, *aux = self._run("backward", args, seed)
         for v, g in zip(self._plan.grad_targets, grads, strict=False):
             old = v.grad  # NOTE: as graph.backward does: sum from 0.0, then add the old grad
@@ -99,7 +95,7 @@ class Compiled:
     def value_and_grad(self, *args: Any, gradient: float = 1.0) -> tuple[Any, Any]:
         """(f(*args), d f / d args), the gradients nested like ``args``; no ``.grad`` is touched.
         With has_aux: ``((value, aux), grads)``."""
-        seed = _as_float(gradient)
+        seed = as_float(gradient)
         out, grads, *aux = self._run("inputs", args, seed)
         grads = _rebuild(self._plan.shape, iter(grads))
         return ((out, self._aux(aux[0])), grads) if self.has_aux else (out, grads)
@@ -110,11 +106,11 @@ class Compiled:
     def _run(self, kind: str, args: tuple[Any, ...], *extra: float) -> Any:
         plan = self._plan
         flat: list[float] = []
-        if _flatten(args, flat) != plan.shape:
+        if _flatten_args(args, flat) != plan.shape:
             if not self.retrace:
                 raise ValueError(
-                    "compile: the arguments have a different shape than when traced "
-                    f"({_describe(_flatten(args, []))} vs {_describe(plan.shape)}); "
+                    "trace: the arguments have a different shape than when traced "
+                    f"({_describe(_flatten_args(args, []))} vs {_describe(plan.shape)}); "
                     "trace again, or pass retrace=True"
                 )
             plan = self._again(args)
@@ -124,15 +120,15 @@ class Compiled:
         except _GuardFailed as e:
             if not self.retrace:
                 raise GuardError(
-                    f"compile: the trace took the branch where {plan.guard_text[e.args[0]]} "
+                    f"trace: the trace took the branch where {plan.guard_text[e.args[0]]} "
                     f"is {plan.guard_result[e.args[0]]}, but with these inputs it is not: the "
                     "function's structure depends on the data. Trace again, or pass retrace=True"
                 ) from None
         plan = self._again(args)
         return plan.code(kind)[0](flat, plan.captured, *extra)
 
-    def _again(self, args: tuple[Any, ...]) -> _Plan:
-        self._plan = _Plan(self.f, args, self.has_aux)
+    def _again(self, args: tuple[Any, ...]) -> _Trace:
+        self._plan = _Trace(self.f, args, self.has_aux)
         self.retraces += 1
         return self._plan
 
@@ -141,8 +137,10 @@ class _GuardFailed(Exception):
     pass
 
 
-# --- tracing: run f on Values, record comparisons, refuse float() ---
+# --- tracing: run f on Values; comparisons become guards; data reads are refused ---
 
+# NOTE: while any thread traces, Value's comparisons, __float__, detach and its data slot are
+# swapped for the versions below; they act only in the tracing thread (``_tracing.log``).
 _tracing = threading.local()
 _patch_lock = threading.Lock()
 _patched = 0
@@ -150,12 +148,28 @@ _COMPARE = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
 _original: dict[str, Any] = {}
 
 
-def _recording(name: str, symbol: str) -> Callable[[Value, Any], bool]:
+_DATA_SLOT = Value.__dict__["data"]
+
+
+def data_for_check(v: Value) -> float:
+    """``v.data`` for a check that can only raise (a label's range, say). A trace lets this read
+    through: whichever way the check goes, what is computed stays the same."""
+    return _DATA_SLOT.__get__(v, Value)  # type: ignore[no-any-return]
+
+
+def _refuse(what: str) -> TraceError:
+    return TraceError(
+        f"trace: {what} inside a traced function turns data into a constant that replays "
+        "cannot follow; use Value operations (comparisons are fine: they become guards)"
+    )
+
+
+def _guarded(name: str, symbol: str) -> Callable[[Value, Any], bool]:
     original = _original[name]
 
     def compare(self: Value, other: Any) -> bool:
         result = original(self, other)
-        log = getattr(_tracing, "guards", None)
+        log = getattr(_tracing, "log", None)
         if log is not None:
             log.append((self, symbol, other, result))
         return result
@@ -164,32 +178,57 @@ def _recording(name: str, symbol: str) -> Callable[[Value, Any], bool]:
 
 
 def _float_refused(self: Value) -> float:
-    if getattr(_tracing, "guards", None) is not None:
-        raise TraceError(
-            "compile: float() of a Value inside a traced function turns data into a constant "
-            "the trace cannot follow; use Value operations instead"
-        )
-    return _original["__float__"](self)
+    if getattr(_tracing, "log", None) is not None:
+        raise _refuse("float() of a Value")
+    return _original["__float__"](self)  # type: ignore[no-any-return]
+
+
+def _detach_refused(self: Value) -> Value:
+    if getattr(_tracing, "log", None) is not None:
+        raise _refuse("detach()")
+    return _original["detach"](self)  # type: ignore[no-any-return]
+
+
+def _watched_data(slot: Any) -> property:
+    """``Value.data`` while tracing: the engine reads it freely; any other code that reads it
+    is refused; every node made is noted, to tell them from Values made before the trace."""
+
+    def get(self: Value) -> float:
+        if getattr(_tracing, "log", None) is not None:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.partition(".")[0] != "autograd":
+                raise _refuse("reading .data of a Value")
+        return slot.__get__(self, Value)  # type: ignore[no-any-return]
+
+    def set(self: Value, x: float) -> None:
+        made = getattr(_tracing, "made", None)
+        if made is not None:
+            made.add(id(self))
+        slot.__set__(self, x)
+
+    return property(get, set)
 
 
 @contextmanager
-def _tracing_comparisons(log: list[Any]):
-    """While f runs: Value comparisons are logged (this thread only); float(Value) refused."""
+def _watching(log: list[Any], made: set[int]) -> Iterator[None]:
+    """While f runs in this thread: comparisons are logged, data reads and detach refused."""
     global _patched
     with _patch_lock:
         if _patched == 0:
-            for name, symbol in _COMPARE.items():
+            for name in (*_COMPARE, "__float__", "detach", "data"):
                 _original[name] = Value.__dict__[name]
-                setattr(Value, name, _recording(name, symbol))
-            _original["__float__"] = Value.__dict__["__float__"]
+            for name, symbol in _COMPARE.items():
+                setattr(Value, name, _guarded(name, symbol))
             Value.__float__ = _float_refused  # type: ignore[method-assign]
+            Value.detach = _detach_refused  # type: ignore[method-assign]
+            Value.data = _watched_data(_original["data"])  # type: ignore[assignment]
         _patched += 1
-    outer = getattr(_tracing, "guards", None)
-    _tracing.guards = log
+    outer = getattr(_tracing, "log", None), getattr(_tracing, "made", None)
+    _tracing.log, _tracing.made = log, made
     try:
         yield
     finally:
-        _tracing.guards = outer
+        _tracing.log, _tracing.made = outer
         with _patch_lock:
             _patched -= 1
             if _patched == 0:
@@ -200,17 +239,18 @@ def _tracing_comparisons(log: list[Any]):
 # --- the plan: nodes in order, then source code ---
 
 
-class _Plan:
+class _Trace:
     """One trace of f: its nodes, inputs, captured leaves and guards, and the code made of them."""
 
     def __init__(self, f: Callable[..., Any], args: tuple[Any, ...], has_aux: bool) -> None:
         flat: list[float] = []
-        self.shape = _flatten(args, flat)
+        self.shape = _flatten_args(args, flat)
         self.inputs = [Value(x) for x in flat]
         if not is_recording():
-            raise TraceError("compile: cannot trace inside no_grad(): nothing would be recorded")
+            raise TraceError("trace: cannot trace inside no_grad(): nothing would be recorded")
         log: list[Any] = []
-        with _tracing_comparisons(log):
+        made: set[int] = set()
+        with _watching(log, made):
             root = f(*_rebuild(self.shape, iter(self.inputs)))
         self.has_aux = has_aux
         self.aux: list[Any] = []  # Values and numbers, flattened
@@ -218,26 +258,31 @@ class _Plan:
         if has_aux:
             if not (type(root) in (tuple, list) and len(root) == 2):
                 raise TypeError(
-                    f"compile: with has_aux, f must return (value, aux), got {type(root).__name__}"
+                    f"trace: with has_aux, f must return (value, aux), got {type(root).__name__}"
                 )
             root, aux = root
             self.aux_shape = _flatten_outputs(aux, self.aux)
         if not isinstance(root, Value):
-            raise TypeError(f"compile: f must return a Value, got {type(root).__name__}")
+            raise TypeError(f"trace: f must return a Value, got {type(root).__name__}")
         self.root = root
         self.order = topological_order(root)  # the engine's own order: backward follows it
         in_graph = {id(v) for v in self.order}
-        forward: list[Value] = list(self.inputs)  # every input has a name, used or not
-        seen: set[int] = {id(v) for v in forward}
-        for a, _, b, _ in log:  # a guard's operands come first, so it is checked early
-            _post_order([x for x in (a, b) if isinstance(x, Value)], forward, seen)
-        _post_order([root, *(x for x in self.aux if isinstance(x, Value))], forward, seen)
-        self.forward = forward
-        self.index = {id(v): i for i, v in enumerate(forward)}
-        # the rules as they are now: a user's op may be redefined later, but not this trace's
-        self.ops = {v._op: REGISTRY[v._op] for v in forward if v._op}
+        # a guard's operands come first, so that it is checked early
+        operands = [x for a, _, b, _ in log for x in (a, b) if isinstance(x, Value)]
+        nodes = topological_order(*operands, root, *(x for x in self.aux if isinstance(x, Value)))
         ids = {id(v) for v in self.inputs}
-        self.captured = [v for v in forward if not v._op and id(v) not in ids]
+        # every input has a name, used or not
+        self.forward = self.inputs + [v for v in nodes if id(v) not in ids]
+        outside = next((v for v in self.forward if v._op and id(v) not in made), None)
+        if outside is not None:
+            raise TraceError(
+                f"trace: f uses {outside!r}, computed outside it; a replay could not recompute "
+                "it. Compute it inside f, or pass .detach() of it (a constant read live)"
+            )
+        self.index = {id(v): i for i, v in enumerate(self.forward)}
+        # the rules as they are now: a user's op may be redefined later, but not this trace's
+        self.ops = {v._op: REGISTRY[v._op] for v in self.forward if v._op}
+        self.captured = [v for v in self.forward if not v._op and id(v) not in ids]
         self.grad_targets = [v for v in self.captured if id(v) in in_graph]
         self.guards = log
         self.guard_text = [f"{self._name(a)} {s} {self._name(b)}" for a, s, b, _ in log]
@@ -251,21 +296,6 @@ class _Plan:
         if kind not in self._code:
             self._code[kind] = _generate(self, kind)
         return self._code[kind]
-
-
-def _post_order(roots: list[Value], out: list[Value], seen: set[int]) -> None:
-    """Append the nodes below ``roots`` not yet in ``seen``, parents first (iterative DFS)."""
-    stack = [(v, False) for v in reversed(roots)]
-    while stack:
-        v, done = stack.pop()
-        if id(v) in seen:
-            continue
-        if done:
-            seen.add(id(v))
-            out.append(v)
-            continue
-        stack.append((v, True))
-        stack.extend((p, False) for p in reversed(v._parents) if id(p) not in seen)
 
 
 # --- code generation ---
@@ -289,29 +319,28 @@ def _literal(x: float) -> str:
     return f"({x!r})" if x < 0 or (x == 0.0 and math.copysign(1.0, x) < 0) else repr(x)
 
 
-def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
+def _generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
     """Source and function for ``kind``: "forward" (the value), "backward" (the value and the
     captured leaves' gradients) or "inputs" (the value and the inputs' gradients)."""
     ns: dict[str, Any] = dict(_NAMESPACE)
     rules: dict[str, str] = {}
     name = plan._name
     want_grads = kind != "forward"
-    leaf_ids = {id(v) for v in plan.forward if not v._op}
+    leaves = {name(v) for v in plan.forward if not v._op}
     hoisted: dict[str, str] = {}  # tuples of leaves and constants (a neuron's weights)
     shared: dict[str, str] = {}  # other tuples used more than once (a layer's inputs)
     uses: dict[str, int] = {}
-    for v in plan.forward:  # count the tuples first, to build each repeated one once
-        if v._op in ("sum", "dot"):
-            _nary_source(
-                v._op,
-                v._inputs,
-                [name(x) for x in v._inputs],
-                lambda items, texts: _count(uses, f"({', '.join(texts)},)"),
-            )
 
-    def tuple_source(items: Sequence[Any], texts: Sequence[str]) -> str:
-        text = f"({', '.join(texts)},)"
-        if len(texts) > 2 and all(not isinstance(x, Value) or id(x) in leaf_ids for x in items):
+    def count(names: Sequence[str]) -> str:
+        text = ops.pack(names)
+        uses[text] = uses.get(text, 0) + 1
+        return text
+
+    def pack(names: Sequence[str]) -> str:
+        """A tuple for an n-ary op's source: hoisted when it holds only leaves and constants,
+        built once when it is used more than once."""
+        text = ops.pack(names)
+        if len(names) > 2 and all(n in leaves or not n.startswith("v") for n in names):
             return hoisted.setdefault(text, f"T{len(hoisted)}")  # built once, up front
         if uses[text] > 1:
             if text not in shared:
@@ -319,6 +348,18 @@ def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
                 emit(f"{shared[text]} = {text}")
             return shared[text]
         return text
+
+    def source(v: Value, pack: Callable[[Sequence[str]], str]) -> ops.Source | None:
+        """The op's inline source from the table, or None when its rule is called instead."""
+        op = plan.ops[v._op]
+        if op.source is None:
+            return None
+        texts = [name(x) for x in v._inputs]
+        return op.source(*texts, pack=pack) if op.kind == "reduction" else op.source(*texts)
+
+    for v in plan.forward:  # count the tuples first, to build each repeated one once
+        if v._op:
+            source(v, count)
 
     guard_after: dict[int, list[int]] = {}
     for k, (a, _, b, _) in enumerate(plan.guards):
@@ -331,19 +372,16 @@ def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
         if v._op:
             inputs = v._inputs
             texts = [name(x) for x in inputs]
-            if v._op in ("sum", "dot"):
-                out, local = _nary_source(v._op, inputs, texts, tuple_source)
-                emit(f"v{i} = {out}")
-                locals_of[i] = local
-            elif v._op in INLINE:
-                out, local = INLINE[v._op](*texts)
+            inline = source(v, pack)
+            if inline is not None:
+                out, local = inline
                 emit(f"v{i} = {out}")
                 locals_of[i] = local
             else:
                 rule = rules.get(v._op)
                 if rule is None:
                     rule = rules[v._op] = _rule_name(v._op, rules)
-                    ns[rule] = _checked_rule(plan.ops[v._op])
+                    ns[rule] = plan.ops[v._op].rule
                 call = f"{rule}({', '.join(texts)})"
                 if not want_grads:
                     emit(f"v{i} = {call}[0]")
@@ -374,33 +412,18 @@ def _generate(plan: _Plan, kind: str) -> tuple[Callable[..., Any], str]:
         body.append(f"return {root}, ({result.rstrip(' ')}){aux}")
         signature = f"def {kind}(A, C, seed):"
     source = "\n".join([signature] + ["    " + line for line in body]) + "\n"
-    exec(compile(source, f"<autograd.compile {kind}>", "exec"), ns)
+    exec(compile(source, f"<autograd.tracing {kind}>", "exec"), ns)
     fn: Callable[..., Any] = ns[signature[4 : signature.index("(")]]  # type: ignore[assignment]
     return fn, source
 
 
-def _count(counts: dict[str, int], text: str) -> str:
-    counts[text] = counts.get(text, 0) + 1
-    return text
-
-
-def _nary_source(
-    op: str, inputs: tuple[Any, ...], texts: list[str], tuple_source: Callable[..., str]
-) -> tuple[str, tuple[str, ...]]:
-    if op == "sum":
-        return f"sum({tuple_source(inputs, texts)})", ("1.0",) * len(texts)
-    n = (len(texts) - 1) // 2
-    w, x = tuple_source(inputs[:n], texts[:n]), tuple_source(inputs[n : 2 * n], texts[n : 2 * n])
-    return f"sum(map(mul, {w}, {x}), {texts[-1]})", (*texts[n : 2 * n], *texts[:n], "1.0")
-
-
-def _guard_line(plan: _Plan, k: int) -> str:
+def _guard_line(plan: _Trace, k: int) -> str:
     test = plan.guard_text[k]
     return f"if {'not ' if plan.guard_result[k] else ''}({test}): raise _GuardFailed({k})"
 
 
 def _backward_lines(
-    plan: _Plan, targets: list[Value], locals_of: dict[int, tuple[str, ...]]
+    plan: _Trace, targets: list[Value], locals_of: dict[int, tuple[str, ...]]
 ) -> list[str]:
     """The chain rule as code: for each node from the root down, for each parent in the engine's
     order, ``g_parent += local * g_node``, skipping edges no target depends on."""
@@ -450,39 +473,26 @@ def _rule_name(op: str, taken: dict[str, str]) -> str:
     return name
 
 
-def _checked_rule(op: ops.Op) -> Callable[..., ops.Rule]:
-    """The op's rule; a user's rule is wrapped to give floats, as ``apply`` makes them."""
-    if ops.OPS.get(op.name) is op:
-        return op.rule
-    rule = op.rule
-
-    def checked(*xs: float) -> ops.Rule:
-        out, local = rule(*xs)
-        return float(out), tuple(map(float, local))
-
-    return checked
-
-
 # --- arguments: nested lists and tuples of numbers, flattened ---
 
 
-def _flatten(x: Any, out: list[float]) -> Any:
+def _flatten_args(x: Any, out: list[float]) -> Any:
     """Append the numbers in ``x`` to ``out`` and return its shape (None for a number)."""
     if type(x) is float:
         out.append(x)
         return None
     if type(x) is list or type(x) is tuple:
-        return (type(x), tuple(_flatten(item, out) for item in x))
+        return (type(x), tuple(_flatten_args(item, out) for item in x))
     if isinstance(x, Value):
         raise TypeError(
-            "compile: pass numbers, not Values, as arguments; Values the function uses "
+            "trace: pass numbers, not Values, as arguments; Values the function uses "
             "directly (like model parameters) are read live on every call"
         )
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         out.append(float(x))
         return None
     raise TypeError(
-        f"compile: arguments must be numbers or lists of numbers, got {type(x).__name__}"
+        f"trace: arguments must be numbers or lists of numbers, got {type(x).__name__}"
     )
 
 
@@ -494,7 +504,7 @@ def _flatten_outputs(x: Any, out: list[Any]) -> Any:
     if type(x) is list or type(x) is tuple:
         return (type(x), tuple(_flatten_outputs(item, out) for item in x))
     raise TypeError(
-        f"compile: aux must be Values or numbers, in lists and tuples; got {type(x).__name__}"
+        f"trace: aux must be Values or numbers, in lists and tuples; got {type(x).__name__}"
     )
 
 
@@ -513,4 +523,4 @@ def _describe(shape: Any) -> str:
     return f"{kind.__name__} of {len(parts)} [{inner}]"
 
 
-__all__ = ["trace", "Compiled", "GuardError", "TraceError", "INLINE"]
+__all__ = ["trace", "Compiled", "GuardError", "TraceError", "data_for_check"]

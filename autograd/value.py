@@ -15,7 +15,9 @@ from itertools import compress
 from typing import Any, Union
 
 from . import ops
-from .ops import Number, Op
+from .graph import UNRECORDED
+from .graph import backward as _backward
+from .ops import Number, Op, as_float
 
 Operand = Union["Value", Number]
 
@@ -41,23 +43,20 @@ def no_grad() -> Iterator[None]:
             _no_grad_blocks -= 1
 
 
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record operations again inside a ``no_grad()`` block (``grad``, ``gradcheck`` and
+    ``fit`` use it: they are transforms that need a graph whatever the caller's block says)."""
+    token = _recording.set(True)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
 def is_recording() -> bool:
     """True unless inside ``no_grad()``."""
     return _recording.get()
-
-
-# --- the op registry: built-in rules plus the user's own (define_op) ---
-
-REGISTRY: dict[str, Op] = dict(ops.OPS)
-
-
-def _as_float(x: object) -> float:
-    """A plain number as a float; anything else (str, None, bool, list, Value) is a TypeError."""
-    if type(x) is float:
-        return x  # type: ignore[return-value]
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"expected an int or float, got {type(x).__name__} {x!r}")
 
 
 def _is_number(x: object) -> bool:
@@ -88,6 +87,7 @@ def _unary_method(rule: Callable[[float], ops.Rule], op: str) -> Callable[[Value
         if _no_grad_blocks and not _recording.get():
             v._op = ""
             v._a = v._da = None
+            v._b = UNRECORDED
             return v
         v._op = op
         v._a = self
@@ -117,7 +117,8 @@ def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callabl
         v._mark = None
         if _no_grad_blocks and not _recording.get():
             v._op = ""
-            v._a = v._da = v._b = v._db = None
+            v._a = v._da = v._db = None
+            v._b = UNRECORDED
             return v
         v._op = op
         v._a = self
@@ -127,6 +128,11 @@ def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callabl
         return v
 
     return _named(binary_op, rule, op)
+
+
+def _reflected_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callable[..., Value]:
+    """The method for ``y (op) x`` when only x is a Value (``2.0 - x``): y is a constant."""
+    return _named(lambda self, other: _binary(rule, op, other, self), rule, op)
 
 
 def _named(method: Callable[..., Value], rule: Callable[..., ops.Rule], op: str) -> Any:
@@ -145,15 +151,14 @@ class Value:
     work; they record nothing. ``==`` and ``hash`` are identity, so Values can key dicts and sets.
     """
 
-    # _a, _b: the inputs (a Value, a float constant, or None when absent); _da, _db: the local
-    # derivative with respect to each Value input (None for a constant or absent input). A node
-    # with many inputs keeps a tuple of Value parents in _a and the aligned locals in _da, and
-    # the op's full input tuple in _b (for higher-order derivatives). _mark is scratch for graph.
+    # The node layout, used by graph, tracing and drawing (read through _parents, _local and
+    # _inputs elsewhere). One or two inputs: _a, _b hold them (a Value, a float constant, or
+    # None when absent) and _da, _db the local derivative with respect to each Value input
+    # (None for a constant or absent input). Many inputs (sum, dot, a user's op): _a is the
+    # tuple of Value parents, _da the aligned tuple of locals, and _b the op's full input
+    # tuple when constants are mixed in (else None). A leaf has _op "" and _a = _da = None;
+    # _b is graph.UNRECORDED when it was computed inside no_grad(). _mark is the walk's scratch.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_mark")
-    data: float
-    grad: float
-    label: str
-    _op: str
     _a: Any
     _da: Any
     _b: Any
@@ -164,9 +169,11 @@ class Value:
         if isinstance(data, Value):
             raise TypeError("Value(...) takes a number; use v.detach() to copy a Value")
         try:
-            self.data = _as_float(data)
+            self.data = as_float(data)
         except TypeError:
             raise TypeError(f"Value() takes an int or float, got {type(data).__name__}") from None
+        except OverflowError as e:
+            raise OverflowError(f"Value(): {e}") from None
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
         self.grad = 0.0
@@ -198,6 +205,8 @@ class Value:
     @property
     def _inputs(self) -> tuple[Any, ...]:
         """All inputs of the op that made this node, constants included, in the rule's order."""
+        if not self._op:
+            return ()
         if type(self._da) is tuple:
             return self._b if self._b is not None else self._a
         return tuple(x for x in (self._a, self._b) if x is not None)
@@ -206,23 +215,19 @@ class Value:
 
     __add__ = _binary_method(ops.add, "add")  # self + other
 
-    def __radd__(self, other: Number) -> Value:  # other + self
-        return _binary(ops.add, "add", other, self)
+    __radd__ = _reflected_method(ops.add, "add")  # other + self
 
     __sub__ = _binary_method(ops.sub, "sub")  # self - other
 
-    def __rsub__(self, other: Number) -> Value:  # other - self
-        return _binary(ops.sub, "sub", other, self)
+    __rsub__ = _reflected_method(ops.sub, "sub")  # other - self
 
     __mul__ = _binary_method(ops.mul, "mul")  # self * other
 
-    def __rmul__(self, other: Number) -> Value:  # other * self
-        return _binary(ops.mul, "mul", other, self)
+    __rmul__ = _reflected_method(ops.mul, "mul")  # other * self
 
     __truediv__ = _binary_method(ops.div, "div")  # self / other
 
-    def __rtruediv__(self, other: Number) -> Value:  # other / self
-        return _binary(ops.div, "div", other, self)
+    __rtruediv__ = _reflected_method(ops.div, "div")  # other / self
 
     __neg__ = _unary_method(ops.neg, "neg")  # -self
 
@@ -232,16 +237,16 @@ class Value:
     def __pow__(self, other: Operand) -> Value:  # self ** other
         if type(other) is float or type(other) is int:  # the common case first
             k = float(other)
-            out, (da,) = ops.pow_number(self.data, k)
+            out, (da,) = ops.pow(self.data, k)
             return _node(out, "pow", self, da, k, None)
         if isinstance(other, Value):
-            return _binary(ops.pow, "powv", self, other)
+            return _binary(ops.powv, "powv", self, other)
         if not _is_number(other):
             return NotImplemented
-        return _binary(ops.pow_number, "pow", self, other)
+        return _binary(ops.pow, "pow", self, other)
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
-        return _binary(ops.pow, "powv", other, self)
+        return _binary(ops.powv, "powv", other, self)
 
     __abs__ = _unary_method(ops.abs_, "abs")
 
@@ -292,9 +297,7 @@ class Value:
         ``check_finite``, the first NaN or inf gradient raises FloatingPointError naming the
         node, and every ``.grad`` is left as it was before the call.
         """
-        from .graph import backward
-
-        backward(self, gradient, check_finite=check_finite)
+        _backward(self, gradient, check_finite=check_finite)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
@@ -312,13 +315,14 @@ class Value:
 
 
 def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else _as_float(x)
+    return x.data if isinstance(x, Value) else as_float(x)
 
 
-# --- recording a node ---
+# --- recording a node (the general path: r-ops, apply, the n-ary ops) ---
 
 
 def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
+    """A new node in the layout described in ``Value``; a leaf when recording is off."""
     v = _new(Value)
     v.data = out
     v.grad = 0.0
@@ -326,7 +330,8 @@ def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     v._mark = None
     if _no_grad_blocks and not _recording.get():
         v._op = ""
-        v._a = v._da = v._b = v._db = None
+        v._a = v._da = v._db = None
+        v._b = UNRECORDED
         return v
     v._op = op
     v._a = a
@@ -340,109 +345,41 @@ def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -
     """Apply a two-input rule; a plain number on either side is a constant, not a parent."""
     if isinstance(a, Value):
         if isinstance(b, Value):
-            out, local = rule(a.data, b.data)
-            da, db = local[0], local[1]
-        else:
-            if type(b) is not float:
-                if not _is_number(b):
-                    return NotImplemented
-                b = float(b)
-            out, local = rule(a.data, b)
-            da, db = local[0], None
-    else:
-        if type(a) is not float:
-            if not _is_number(a):
-                return NotImplemented
-            a = float(a)
-        out, local = rule(a, b.data)
-        da, db = None, local[1]
-    v = _new(Value)
-    v.data = out
-    v.grad = 0.0
-    v.label = ""
-    v._mark = None
-    if _no_grad_blocks and not _recording.get():
-        v._op = ""
-        v._a = v._da = v._b = v._db = None
-        return v
-    v._op = op
-    v._a = a
-    v._da = da
-    v._b = b
-    v._db = db
-    return v
+            out, (da, db) = rule(a.data, b.data)
+            return _node(out, op, a, da, b, db)
+        if not _is_number(b):
+            return NotImplemented
+        b = float(b)
+        out, local = rule(a.data, b)  # NOTE: leaky_relu's slope b has no local
+        return _node(out, op, a, local[0], b, None)
+    if not _is_number(a):
+        return NotImplemented
+    a = float(a)
+    out, local = rule(a, b.data)
+    return _node(out, op, a, None, b, local[1])
 
 
 def apply(op: Op, *inputs: Operand) -> Value:
-    """Apply any registered op to Values and numbers; numbers are constants, not parents."""
+    """Apply any registered op to Values and numbers; numbers are constants, not parents.
+
+    The node takes the many-input layout (see ``Value``) whatever the number of inputs.
+    """
     if not isinstance(op, Op):
         raise TypeError(f"apply() takes an Op, got {type(op).__name__}")
-    floats = []
     for x in inputs:
-        if isinstance(x, Value):
-            floats.append(x.data)
-        elif _is_number(x):
-            floats.append(float(x))
-        else:
+        if not isinstance(x, Value) and not _is_number(x):
             raise TypeError(f"{op.name}: unsupported operand type {type(x).__name__!r}")
-    out, local = op.rule(*floats)
-    out = _checked_float(op.name, out)
+    full = tuple(x if isinstance(x, Value) else float(x) for x in inputs)
+    out, local = op.rule(*(_data(x) for x in full))
     # trailing constant parameters (pow's k, leaky_relu's slope) may go without a local
     if len(local) > len(inputs) or any(isinstance(x, Value) for x in inputs[len(local) :]):
         raise ValueError(
             f"{op.name}: rule returned {len(local)} local derivatives for {len(inputs)} inputs"
         )
-    if len(inputs) <= 2:
-        a, b = (inputs + (None, None))[:2]
-        a = a if isinstance(a, Value) else (None if a is None else float(a))
-        b = b if isinstance(b, Value) else (None if b is None else float(b))
-        da = float(local[0]) if isinstance(a, Value) else None
-        db = float(local[1]) if isinstance(b, Value) and len(local) > 1 else None
-        return _node(out, op.name, a, da, b, db)
-    parents = tuple(x for x in inputs if isinstance(x, Value))
-    locals_ = tuple(float(d) for x, d in zip(inputs, local, strict=False) if isinstance(x, Value))
+    parents = tuple(x for x in full if isinstance(x, Value))
+    locals_ = tuple(d for x, d in zip(full, local, strict=False) if isinstance(x, Value))
     # keep the full input tuple only when constants are mixed in (higher order needs them)
-    full = (
-        None
-        if len(parents) == len(inputs)
-        else tuple(x if isinstance(x, Value) else float(x) for x in inputs)
-    )
-    return _node(out, op.name, parents, locals_, full, None)
-
-
-def _checked_float(name: str, out: object) -> float:
-    if type(out) is float:
-        return out  # type: ignore[return-value]
-    try:
-        return _as_float(out)
-    except TypeError:
-        raise TypeError(f"{name}: rule returned {type(out).__name__}, not a float") from None
-
-
-def define_op(
-    name: str,
-    rule: Callable[..., ops.Rule],
-    graph: Callable[..., tuple[Any, ...]] | None = None,
-) -> Callable[..., Value]:
-    """Register an op of your own and return a function that applies it to Values and numbers.
-
-    ``rule(*floats) -> (out, local)`` gives the value and d out / d input_i as floats, exactly
-    like the built-in rules in ``ops``. ``graph(out, *inputs) -> local`` is optional: the same
-    derivatives written with Value operations, needed only for higher-order derivatives.
-    """
-    if not isinstance(name, str) or not name:
-        raise ValueError("define_op: name must be a non-empty string")
-    if name in ops.OPS:  # your own ops may be redefined (re-run a cell); built-ins may not
-        raise ValueError(f"define_op: {name!r} is a built-in op; choose another name")
-    op = Op(name, rule, graph)
-    REGISTRY[name] = op
-
-    def apply_op(*inputs: Operand) -> Value:
-        return apply(op, *inputs)
-
-    apply_op.__name__ = name
-    apply_op.__doc__ = f"Apply the op {name!r}." + (f"\n\n{rule.__doc__}" if rule.__doc__ else "")
-    return apply_op
+    return _node(out, op.name, parents, locals_, None if parents == full else full, None)
 
 
 # --- many inputs as one node ---
@@ -502,7 +439,6 @@ __all__ = [
     "Value",
     "no_grad",
     "is_recording",
-    "define_op",
     "apply",
     "vsum",
     "dot",

@@ -1,7 +1,7 @@
 """Benchmark 1: one training step of micrograd's demo notebook, in every engine.
 
 MLP(2, [16, 16, 1]) on 100 two-moons points, hinge loss + 1e-4 * L2, one SGD update:
-micrograd, chainrule (eager), chainrule compiled (``autograd.compile``) and a hand-written
+micrograd, chainrule (eager), chainrule compiled (``autograd.tracing``) and a hand-written
 step on plain floats (the floor for pure Python). All start from micrograd's initial weights.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import micrograd.engine
 import micrograd.nn
 
-import autograd.compile
+import autograd.tracing
 from nn import MLP, hinge, l2
 
 ALPHA = 1e-4  # L2 strength, as in the notebook
@@ -110,7 +110,7 @@ def compiled_step_fn(model: MLP, X: list[list[float]], y: list[float]) -> Callab
     """The same step, compiled: the loss is traced once (the batch X is an input, the parameters
     are read live), then every step replays forward + backward on floats and applies SGD."""
     params = model.parameters()
-    plan = autograd.compile.trace(lambda X: chainrule_loss(model, params, X, y), X)
+    plan = autograd.tracing.trace(lambda X: chainrule_loss(model, params, X, y), X)
 
     def step() -> float:
         for p in params:
@@ -210,7 +210,7 @@ def check_same(
     worst = max(worst, diff / max(map(abs, mg_updated)))
 
     eager = [loss.data] + [p.grad for p in ours.parameters()]
-    plan = autograd.compile.trace(lambda X: chainrule_loss(ours, params, X, y), X)
+    plan = autograd.tracing.trace(lambda X: chainrule_loss(ours, params, X, y), X)
     ours.zero_grad()
     compiled = [plan.backward(X)] + [p.grad for p in ours.parameters()]
     return worst, compiled == eager

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import Value, define_op, dot, vsum
+from autograd.tracing import data_for_check
 
 from .module import Module
 
@@ -118,7 +119,7 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         if isinstance(z, (Value, numbers.Real)) or not isinstance(z, Iterable):
             raise TypeError(f"cross_entropy: sample {i} must be a list of class scores, got {z!r}")
         z = list(z)
-        k = y.data if isinstance(y, Value) else y
+        k = _data(y)
         if isinstance(y, Value) and k.is_integer():
             k = int(k)
         if not _is_int(k):
@@ -153,7 +154,7 @@ def _is_int(x: Any) -> bool:
 
 
 def _data(x: Scalar) -> float:
-    return x.data if isinstance(x, Value) else x
+    return data_for_check(x) if isinstance(x, Value) else x
 
 
 def _target(name: str, t: Any) -> Scalar:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, explain, gradients
-from autograd.chain import count_paths
+from autograd.explain import count_paths
 
 
 def test_a_times_b_plus_a_squared_has_three_paths_summing_to_b_plus_2a():

@@ -8,7 +8,7 @@ import operator
 import pytest
 
 from autograd import Value, apply, no_grad
-from autograd.value import REGISTRY
+from autograd.ops import REGISTRY
 
 
 class Tagged(Value):

@@ -188,8 +188,9 @@ def test_no_grad_computes_values_but_records_no_graph():
         y = (a * 3).tanh()
     assert is_recording()
     assert y.data == math.tanh(6.0) and y.op == "" and y._parents == ()
-    y.backward()
-    assert a.grad == 0.0
+    with pytest.raises(RuntimeError, match="computed inside no_grad"):  # never a silent 0
+        y.backward()
+    assert a.grad == 0.0 and y.grad == 0.0
 
 
 def test_no_grad_nests_and_restores_recording():
