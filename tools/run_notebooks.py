@@ -5,12 +5,14 @@ Usage: python tools/run_notebooks.py [notebook ...]
 The kernel is this interpreter (sys.executable), so run it with the project's venv python. It
 prints one line per notebook with its time, and also fails when a committed notebook still
 carries outputs (they are kept stripped). Needs the `notebooks` extra: nbclient, nbformat,
-ipykernel.
+ipykernel. A notebook whose metadata lists ``"chainrule": {"requires": ["torch"]}`` is skipped,
+with the reason printed, where such a module is not installed (.ci/torch runs 08 with torch).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -30,6 +32,12 @@ def has_outputs(nb) -> bool:
         c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
         for c in nb.cells
     )
+
+
+def missing_modules(nb) -> list[str]:
+    """The modules a notebook declares it needs (metadata chainrule.requires) that are absent."""
+    needs = nb.metadata.get("chainrule", {}).get("requires", [])
+    return [name for name in needs if importlib.util.find_spec(name) is None]
 
 
 def kernel_manager(kernels: Path):
@@ -86,13 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print("run_notebooks: no notebooks found")
         return 1
-    failed = 0
+    failed = skipped = 0
     total = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="chainrule-notebooks-") as tmp:
         work, kernels = Path(tmp) / "notebooks", Path(tmp) / "kernels"
         work.mkdir()
         kernels.mkdir()
         for path in paths:
+            missing = missing_modules(nbformat.read(path, as_version=4))
+            if missing:
+                skipped += 1
+                print(f"skip          {path.name}  -- needs {', '.join(missing)} (not installed)")
+                continue
             copy = work / path.name
             shutil.copy(path, copy)
             start = time.perf_counter()
@@ -104,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             status = "ok  " if error is None else "FAIL"
             print(f"{status} {seconds:6.1f}s  {path.name}" + (f"  -- {error}" if error else ""))
             sys.stdout.flush()
-    print(f"{len(paths) - failed}/{len(paths)} notebooks ran in {time.perf_counter() - total:.1f}s")
+    ran = len(paths) - skipped
+    note = f", {skipped} skipped" if skipped else ""
+    print(f"{ran - failed}/{ran} notebooks ran in {time.perf_counter() - total:.1f}s{note}")
     return 1 if failed else 0
 
 
