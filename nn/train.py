@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
 from autograd.compile import Compiled, GuardError, trace
@@ -23,6 +23,9 @@ from ._random import Seed, make_rng
 from .module import Module
 from .optim import SGD, Optimizer
 from .schedules import LinearDecay
+
+if TYPE_CHECKING:
+    from .live import LiveView
 
 LossFn = Callable[[Any, Any], Value]
 
@@ -94,6 +97,7 @@ def fit(
     log_every: int | None = None,
     callback: Callable[[int, History], bool | None] | None = None,
     compile: bool = False,
+    live: bool | LiveView = False,
 ) -> History:
     """Train ``model`` on (X, y) for ``steps`` optimizer updates and return the History.
 
@@ -116,6 +120,10 @@ def fit(
             or model the trace cannot follow (a branch on the data, ``float()`` of a Value, a
             result different from the eager one) makes ``fit`` warn once (RuntimeWarning) and
             train eagerly from that step on, with the same results.
+        live: in Jupyter, redraw one output as it trains (loss, decision boundary for 2-D
+            inputs, per-layer weights and grads; ``nn.live``) instead of the progress bar; a
+            ``LiveView(every=...)`` chooses how often. It only reads: the same History, bit for
+            bit. Outside Jupyter ``live=True`` keeps the progress bar.
     """
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
@@ -150,7 +158,8 @@ def fit(
     compiled = _CompiledLoss(batch_loss, X, y) if compile else None
 
     history = History()
-    bar = _progress_bar(steps) if progress else None
+    view = _live_view(live, model, X, y, steps)
+    bar = _progress_bar(steps) if progress and view is None else None
     write = bar.write if bar is not None else print
     stream = _epochs(n, size, make_rng(seed, default=random.Random()))
     epoch_loss = epoch_correct = 0.0
@@ -210,13 +219,33 @@ def fit(
             history.steps += 1
             if bar is not None:
                 bar.update(1)
+            if view is not None:
+                view(step, history)
             if callback is not None and callback(step, history):
                 break
     finally:
         history.seconds = time.perf_counter() - start
         if bar is not None:
             bar.close()
+    if view is not None and history.loss:
+        view(len(history.loss) - 1, history, last=True)
     return history
+
+
+def _live_view(live: bool | LiveView, model: Any, X: Any, y: Any, steps: int) -> LiveView | None:
+    """The LiveView to draw with, or None (live off, or not in Jupyter: the progress bar)."""
+    from .live import LiveView, in_notebook
+
+    if isinstance(live, LiveView):
+        view = live
+    elif isinstance(live, bool):
+        if not live or not in_notebook():
+            return None
+        view = LiveView()
+    else:
+        raise TypeError(f"fit: live must be True, False or a LiveView, got {type(live).__name__}")
+    view.start(model, X, y, steps)
+    return view
 
 
 class _CompiledLoss:
