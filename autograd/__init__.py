@@ -42,10 +42,11 @@ __all__ = [
     "explain",
     "draw_dot",
     "step_through",
+    "explore",
     "__version__",
 ]
 
-_LAZY = {"draw_dot": "viz", "step_through": "stepthrough"}
+_LAZY = {"draw_dot": "viz", "step_through": "stepthrough", "explore": "explorer"}
 
 
 def __getattr__(name: str) -> Any:  # drawing imports graphviz only when asked for

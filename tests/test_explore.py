@@ -179,3 +179,15 @@ def test_every_value_in_the_graph_gets_a_record_in_a_small_graph():
     o = neuron()
     data = page_data(explore(o).to_html())
     assert len(data["nodes"]) == len(topological_order(o))
+
+
+def test_explore_is_exported_lazily():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, autograd; assert 'autograd.explorer' not in sys.modules; "
+        "assert 'explore' in autograd.__all__; from autograd import explore; "
+        "assert explore.__module__ == 'autograd.explorer'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
