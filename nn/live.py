@@ -31,7 +31,7 @@ def in_notebook() -> bool:
 
 
 class LiveView:
-    """Redraws one output every ``every`` steps (None: as often as keeps the cost near 20%).
+    """Redraws one output every ``every`` steps (None: as often as keeps the cost near 15%).
 
     Args:
         display: ``display(png_bytes)`` returning a handle with ``update(png_bytes)``; the default
@@ -81,7 +81,7 @@ class LiveView:
         spent = time.perf_counter() - start
         self.frames += 1
         self.seconds += spent
-        self._wait = max(0.3, 4.0 * spent)  # NOTE: drawing takes at most ~20% of the time
+        self._wait = max(0.3, 6.0 * spent)  # NOTE: drawing takes ~15% of the time, at most
         self._last = time.perf_counter()
 
     def render(self, step: int, history: History) -> bytes:
@@ -98,7 +98,7 @@ class LiveView:
             3 if two_d else 2,
             left=0.06,
             right=0.99,
-            bottom=0.1,
+            bottom=0.14,
             top=0.9,
             wspace=0.3,
             hspace=0.45,
