@@ -246,3 +246,27 @@ def test_a_big_model_is_collapsed_and_a_group_expands_on_click(open_page: Any):
     assert "layers.1.neurons.4.w.0" in text
     assert p.page.locator(".cr-details .cr-group-drawing [data-node]").count() == 12
     assert p.errors == []
+
+
+def test_wheel_zooms_drag_pans_and_play_steps_on(open_page: Any):
+    o = neuron()
+    p = open_page(o)
+    graph = p.page.locator(".cr-graph > svg")
+    before = graph.get_attribute("viewBox")
+    box = p.role("viewport").bounding_box()
+    p.page.mouse.move(box["x"] + 30, box["y"] + 30)  # empty space, away from the nodes
+    p.page.mouse.wheel(0, -400)
+    zoomed = graph.get_attribute("viewBox")
+    assert float(zoomed.split()[2]) < float(before.split()[2])  # narrower: zoomed in
+    p.page.mouse.down()
+    p.page.mouse.move(box["x"] + 130, box["y"] + 80)
+    p.page.mouse.up()
+    panned = graph.get_attribute("viewBox")
+    assert panned.split()[2:] == zoomed.split()[2:] and panned.split()[:2] != zoomed.split()[:2]
+    p.role("step-first").click()
+    p.role("step-play").click()
+    p.page.wait_for_function(
+        "document.querySelector('[data-role=\"step-label\"]').textContent.startsWith('step 2 ')"
+    )
+    p.role("step-play").click()  # pause
+    assert p.errors == []
