@@ -30,12 +30,11 @@ TORCH_ACTIVATIONS = {
 }
 
 
-def _import_torch(caller: str) -> Any:
+def _require_torch(caller: str) -> None:
     try:
-        import torch
+        import torch  # noqa: F401
     except ImportError as e:
         raise ImportError(f"{caller} needs PyTorch, which is not installed: {INSTALL}") from e
-    return torch
 
 
 # --- export ---
@@ -56,7 +55,9 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Sequen
         ValueError: for a layer whose neurons differ in activation or in having a bias.
         ImportError: if torch is not installed.
     """
-    torch = _import_torch("nn.to_torch")
+    _require_torch("nn.to_torch")
+    import torch
+
     dtype = torch.float64 if dtype is None else dtype
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"to_torch: dtype must be a floating torch dtype, got {dtype!r}")
@@ -70,9 +71,10 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Sequen
                 f"to_torch: {where} takes {layer.nin} inputs but layers.{i - 1} "
                 f"gives {layers[i - 1].nout}"
             )
-        linear = torch.nn.utils.skip_init(
-            torch.nn.Linear, layer.nin, layer.nout, bias=bias, dtype=dtype
-        )  # NB: skip_init leaves torch's global RNG untouched (no throwaway random init)
+        # NB: made on the meta device, as torch.nn.utils.skip_init does: no throwaway random
+        # init, so torch's global RNG is left as it was
+        linear = torch.nn.Linear(layer.nin, layer.nout, bias, device="meta", dtype=dtype)
+        linear = linear.to_empty(device="cpu")
         rows = [
             [_weight(w, f"{where}.neurons.{j}.w") for w in n.w] for j, n in enumerate(layer.neurons)
         ]
@@ -182,7 +184,9 @@ def from_torch(module: torch.nn.Module) -> MLP:
         ValueError: for layers whose sizes do not chain, or a LeakyReLU of another slope.
         ImportError: if torch is not installed.
     """
-    torch = _import_torch("nn.from_torch")
+    _require_torch("nn.from_torch")
+    import torch
+
     supported = "Linear, ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Identity"
     if type(module) is not torch.nn.Sequential:
         raise TypeError(
