@@ -20,7 +20,7 @@ from autograd import Value
 
 from .train import History, predict
 
-GRID = 24  # decision-boundary grid points per side (each one a forward pass)
+GRID = 20  # decision-boundary grid points per side (each one a forward pass)
 
 
 def in_notebook() -> bool:
