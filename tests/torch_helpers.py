@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from strategies import reals
+from strategies import away_from_zero, reals
 
 import nn
 
@@ -16,7 +16,7 @@ ACTIVATIONS = sorted(nn.ACTIVATIONS)
 
 @st.composite
 def mlps(draw: st.DrawFn, nout: int | None = None, max_nout: int = 3) -> nn.MLP:
-    """An MLP of 1-3 layers with any activation per layer, biases or not per layer."""
+    """An MLP of 1-3 layers with any activation per layer, biases or not per layer, no weight 0."""
     nin = draw(st.integers(1, 4))
     hidden = draw(st.lists(st.integers(1, 5), max_size=2))
     last = nout if nout is not None else draw(st.integers(1, max_nout))
@@ -36,6 +36,12 @@ def mlps(draw: st.DrawFn, nout: int | None = None, max_nout: int = 3) -> nn.MLP:
                 n.activation = act
                 if not bias:
                     n.b = 0.0
+    # NOTE: biases drawn away from 0, not left at nn's 0.0. A parameter at exactly 0 whose
+    # gradient should cancel to 0 (balanced labels) gets 0 in one engine and 1 ulp in the other,
+    # and Adam's L2 weight decay, normalised by sqrt(v), grows that to an O(lr) step.
+    for p in model.parameters():
+        if p.data == 0.0:
+            p.data = draw(away_from_zero(0.05, 1.0))
     return model
 
 
