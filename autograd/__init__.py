@@ -12,9 +12,10 @@ from .explain import explain
 from .functional import grad, gradients, value_and_grad
 from .gradcheck import GradcheckResult, gradcheck
 from .graph import backward, topological_order
+from .nary import apply, dot, vsum
 from .ops import Op, define_op
 from .tracing import Compiled, GuardError, TraceError, trace
-from .value import Value, apply, dot, enable_grad, is_recording, no_grad, vsum
+from .value import Value, enable_grad, is_recording, no_grad
 
 __version__ = "0.2.0"
 

@@ -1,8 +1,8 @@
 """The functional API: ``grad``, ``value_and_grad`` and ``gradients``, and higher order.
 
-``gradients(y, xs, create_graph=True)`` runs backward with every local derivative taken from the
-graph form of its rule (``ops.Op.local_expr``), so the gradients are Values that can be differentiated
-again; that is all ``grad(grad(f))`` needs. None of these functions touches ``.grad``.
+``gradients(y, xs, create_graph=True)`` runs backward with every local derivative taken from
+the expression form of its rule (``ops.Op.local_expr``), so the gradients are Values that can
+be differentiated again; that is all ``grad(grad(f))`` needs. None of these touches ``.grad``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def gradients(
             pairs = zip(v._inputs, _graph_locals(v), strict=False)  # k of pow has no local
             pairs = ((x, d) for x, d in pairs if isinstance(x, Value))  # type: ignore[assignment]
         else:
-            pairs = zip(v._parents, v._local, strict=True)  # type: ignore[assignment]
+            pairs = zip(v._parents, v._local, strict=True)
         for p, d in pairs:
             term = g if (type(d) is float and d == 1.0) else d * g
             grads[p] = grads[p] + term if p in grads else term

@@ -47,7 +47,10 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from operator import mul as _mul
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from .value import Value
 
 Number = int | float
 Rule = tuple[float, tuple[float, ...]]
@@ -73,7 +76,7 @@ def domain_error(op: str, message: str) -> ValueError:
 def as_float(x: object) -> float:
     """A plain number as a float; anything else (str, None, bool, list, Value) is a TypeError."""
     if type(x) is float:
-        return x  # type: ignore[return-value]
+        return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         try:
             return float(x)
@@ -144,7 +147,7 @@ def powv(a: float, b: float) -> Rule:
 
 def _power(a: float, k: float) -> float:
     try:
-        return a**k
+        return float(a**k)
     except OverflowError:
         raise OverflowError(f"pow: {a!r} ** {k!r} overflows a float") from None
 
@@ -152,7 +155,7 @@ def _power(a: float, k: float) -> float:
 def _slope_power(a: float, k: float) -> float:
     """a ** k inside a slope: past the largest float it is infinite (the value itself is not)."""
     try:
-        return a**k
+        return float(a**k)
     except OverflowError:
         return math.copysign(math.inf, a if float(k).is_integer() and k % 2 else 1.0)
 
@@ -328,7 +331,7 @@ def define_op(
     *,
     kind: str = "function",
     symbol: str = "",
-) -> Callable[..., Any]:
+) -> Callable[..., Value]:
     """Register an op of your own and return a function that applies it to Values and numbers.
 
     ``rule(*floats) -> (out, local)`` gives the value and d out / d input_i as floats, exactly
@@ -346,9 +349,9 @@ def define_op(
     if kind not in KINDS:
         raise ValueError(f"define_op: kind must be one of {sorted(KINDS)}, got {kind!r}")
     op = REGISTRY[name] = Op(name, _checked(name, rule), local_expr, symbol=str(symbol), kind=kind)
-    from .value import apply  # NOTE: Value sits above the table; only a user's op needs it here
+    from .nary import apply  # NOTE: Values sit above the table; only a user's op needs them
 
-    def apply_op(*inputs: Any) -> Any:
+    def apply_op(*inputs: Any) -> Value:
         return apply(op, *inputs)
 
     apply_op.__name__ = name
@@ -362,15 +365,11 @@ def _checked(name: str, rule: Callable[..., Any]) -> Callable[..., Rule]:
 
     def checked(*xs: float) -> Rule:
         result = rule(*xs)
-        if type(result) is not tuple or len(result) != 2:
-            got = f"{type(result).__name__} {result!r:.60}"
-            raise TypeError(f"{name}: a rule must return (out, local derivatives), got {got}")
-        out, local = result
         try:
+            out, local = result
             return as_float(out), tuple(map(as_float, local))
-        except TypeError:
-            got = f"out {type(out).__name__} {out!r:.30}, local {local!r:.60}"
-            raise TypeError(f"{name}: a rule must return floats, got {got}") from None
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{name}: a rule must return (out, local derivatives): {e}") from None
 
     checked.__doc__ = rule.__doc__
     return checked

@@ -9,15 +9,14 @@ from __future__ import annotations
 import contextvars
 import numbers
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from itertools import compress
 from typing import Any, Union
 
 from . import ops
 from .graph import UNRECORDED
 from .graph import backward as _backward
-from .ops import Number, Op, as_float
+from .ops import Number, as_float
 
 Operand = Union["Value", Number]
 
@@ -74,7 +73,7 @@ _new = object.__new__
 # function call is a good part of its cost. A Value, float or int operand is the fast case.
 
 
-def _unary_method(rule: Callable[[float], ops.Rule], op: str) -> Callable[[Value], Value]:
+def _unary_method(rule: Callable[[float], ops.Rule], op: str) -> Callable[..., Value]:
     """The method ``x.op()`` for a one-input rule."""
 
     def unary_op(self: Value) -> Value:
@@ -135,7 +134,9 @@ def _reflected_method(rule: Callable[[float, float], ops.Rule], op: str) -> Call
     return _named(lambda self, other: _binary(rule, op, other, self), rule, op)
 
 
-def _named(method: Callable[..., Value], rule: Callable[..., ops.Rule], op: str) -> Any:
+def _named(
+    method: Callable[..., Value], rule: Callable[..., ops.Rule], op: str
+) -> Callable[..., Value]:
     """Give a made method the op's name and its rule's docstring, for help() and tracebacks."""
     method.__name__ = method.__qualname__ = op
     method.__doc__ = f"The op {op!r} (rule: autograd.ops.{rule.__name__})." + (
@@ -187,7 +188,7 @@ class Value:
     def _parents(self) -> tuple[Value, ...]:
         """The Value inputs, in order, with repeats (``a*a`` has ``(a, a)``)."""
         if type(self._da) is tuple:
-            return self._a
+            return self._a  # type: ignore[no-any-return]
         return tuple(v for v, d in ((self._a, self._da), (self._b, self._db)) if d is not None)
 
     @property
@@ -208,7 +209,7 @@ class Value:
         if not self._op:
             return ()
         if type(self._da) is tuple:
-            return self._b if self._b is not None else self._a
+            return self._b if self._b is not None else self._a  # type: ignore[no-any-return]
         return tuple(x for x in (self._a, self._b) if x is not None)
 
     # --- arithmetic (Python numbers are constants, not parents) ---
@@ -241,9 +242,7 @@ class Value:
             return _node(out, "pow", self, da, k, None)
         if isinstance(other, Value):
             return _binary(ops.powv, "powv", self, other)
-        if not _is_number(other):
-            return NotImplemented
-        return _binary(ops.pow, "pow", self, other)
+        return _binary(ops.pow, "pow", self, other)  # NotImplemented for a non-number
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
         return _binary(ops.powv, "powv", other, self)
@@ -308,6 +307,11 @@ class Value:
         """The name of the op that made this Value ('' for a leaf)."""
         return self._op
 
+    def _repr_html_(self) -> str:  # a small card in Jupyter
+        from .explorer.card import value_card  # NOTE: loaded only when a notebook asks
+
+        return value_card(self)
+
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
         extra += f", op={self._op!r}" if self._op else ""
@@ -348,99 +352,15 @@ def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -
             out, (da, db) = rule(a.data, b.data)
             return _node(out, op, a, da, b, db)
         if not _is_number(b):
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
         b = float(b)
         out, local = rule(a.data, b)  # NOTE: leaky_relu's slope b has no local
         return _node(out, op, a, local[0], b, None)
     if not _is_number(a):
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]
     a = float(a)
     out, local = rule(a, b.data)
     return _node(out, op, a, None, b, local[1])
 
 
-def apply(op: Op, *inputs: Operand) -> Value:
-    """Apply any registered op to Values and numbers; numbers are constants, not parents.
-
-    The node takes the many-input layout (see ``Value``) whatever the number of inputs.
-    """
-    if not isinstance(op, Op):
-        raise TypeError(f"apply() takes an Op, got {type(op).__name__}")
-    for x in inputs:
-        if not isinstance(x, Value) and not _is_number(x):
-            raise TypeError(f"{op.name}: unsupported operand type {type(x).__name__!r}")
-    full = tuple(x if isinstance(x, Value) else float(x) for x in inputs)
-    out, local = op.rule(*(_data(x) for x in full))
-    # trailing constant parameters (pow's k, leaky_relu's slope) may go without a local
-    if len(local) > len(inputs) or any(isinstance(x, Value) for x in inputs[len(local) :]):
-        raise ValueError(
-            f"{op.name}: rule returned {len(local)} local derivatives for {len(inputs)} inputs"
-        )
-    parents = tuple(x for x in full if isinstance(x, Value))
-    locals_ = tuple(d for x, d in zip(full, local, strict=False) if isinstance(x, Value))
-    # keep the full input tuple only when constants are mixed in (higher order needs them)
-    return _node(out, op.name, parents, locals_, None if parents == full else full, None)
-
-
-# --- many inputs as one node ---
-
-
-def vsum(terms: Iterable[Operand], start: Operand = 0.0) -> Value:
-    """start + sum of terms as a single node, with local derivative 1 for each Value term."""
-    items = [*terms]
-    if isinstance(start, Value) or not _is_number(start) or float(start) != 0.0:
-        items.insert(0, start)
-    if not items:
-        return Value(0.0)
-    return _nary(_SUM, tuple(items))
-
-
-def dot(w: Iterable[Operand], x: Iterable[Operand], bias: Operand = 0.0) -> Value:
-    """bias + sum_i w_i * x_i as a single node: one local derivative per Value input."""
-    if type(w) is not list and type(w) is not tuple:
-        w = list(w)
-    if type(x) is not list and type(x) is not tuple:
-        x = list(x)
-    if len(w) != len(x):
-        raise ValueError(f"dot: {len(w)} weights but {len(x)} inputs")
-    return _nary(_DOT, (*w, *x, bias))
-
-
-_SUM, _DOT = ops.OPS["sum"], ops.OPS["dot"]
-
-
-def _nary(op: Op, inputs: tuple[Any, ...]) -> Value:
-    """``apply`` for the built-in n-ary ops, fast when the inputs are Values and floats.
-
-    The rule is called once on all the inputs and its local derivatives are kept as returned;
-    all-Value inputs (a hidden layer's neuron) cost one comprehension. Other inputs (ints,
-    Value subclasses, wrong types) take the general path, with its checks and error messages.
-    """
-    data = [x.data for x in inputs if type(x) is Value]
-    if len(data) == len(inputs):  # all Values
-        out, local = op.rule(*data)
-        return _node(out, op.name, inputs, local, None, None)
-    data, parents, mask = [], [], []  # Values and float constants: one pass sorts them
-    for x in inputs:
-        if type(x) is Value:
-            data.append(x.data)
-            parents.append(x)
-            mask.append(True)
-        elif type(x) is float:
-            data.append(x)
-            mask.append(False)
-        else:
-            return apply(op, *inputs)
-    out, local = op.rule(*data)
-    return _node(out, op.name, (*parents,), (*compress(local, mask),), inputs, None)
-
-
-__all__ = [
-    "Value",
-    "no_grad",
-    "is_recording",
-    "apply",
-    "vsum",
-    "dot",
-    "Op",
-]
+__all__ = ["Value", "no_grad", "enable_grad", "is_recording"]

@@ -19,7 +19,7 @@ def make_rng(seed: Seed, *, default: random.Random | None = None) -> random.Rand
         return random  # type: ignore[return-value]  # its functions share the global generator
     if isinstance(seed, random.Random):
         return seed
-    if seed is random:  # the global generator, passed down from a parent module
+    if seed is random:  # type: ignore[comparison-overlap]  # the global generator, passed down
         return random  # type: ignore[return-value]
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")

@@ -166,7 +166,7 @@ class MLP(Module):
         out: Any = x
         for layer in self.layers:
             out = layer(out)
-        return out
+        return out  # type: ignore[no-any-return]
 
     @property
     def sizes(self) -> list[int]:

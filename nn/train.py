@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
-from autograd.compile import Compiled, GuardError, trace
+from autograd.tracing import Compiled, GuardError, trace
 
 from . import losses
 from ._random import Seed, make_rng
@@ -113,7 +113,7 @@ def fit(
             returned model is exactly the one that met it.
         log_every: print a line every so many steps (through the bar, if there is one).
         callback: ``callback(step, history)`` after each step; returning True stops training.
-        compile: trace the step's loss once per batch size (``autograd.compile``, the batch's
+        compile: trace the step's loss once per batch size (``autograd.tracing``, the batch's
             rows and targets as inputs) and replay it on floats: the same History and weights,
             bit for bit; each step is ~6x faster, after a first one that traces (~1 s for the
             demo). The labels are checked first with one forward pass over the data. A loss
@@ -250,38 +250,51 @@ def _live_view(live: bool | LiveView, model: Any, X: Any, y: Any, steps: int) ->
 
 class _CompiledLoss:
     """``batch_loss`` traced once per batch size, with the rows and targets as inputs, and
-    replayed on floats. ``step`` returns None (after one warning) when that cannot be done."""
+    replayed on floats. ``step`` returns None (after one warning) when that cannot be done.
+
+    Each trace is checked against the eager step twice: on the batch it was made from, and on
+    the first batch of other data, where a branch on the data that the trace missed shows.
+    """
 
     def __init__(self, batch_loss: Callable[..., tuple[Value, list[Any]]], X: Any, y: Any):
         self.batch_loss = batch_loss
         self.traces: dict[int, Compiled] = {}
+        self.made_from: dict[int, tuple[list[Any], list[Any]]] = {}  # until checked elsewhere
         with no_grad():  # the labels get the loss's own checks, before any trace hides them
             batch_loss(X, y)
 
     def step(self, Xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]] | None:
         """(loss, scores) for this batch, its gradients added into .grad as backward() does;
         None (with a warning) if it cannot be replayed, and then .grad may hold anything."""
-        compiled = self.traces.get(len(Xb))
-        if compiled is not None:
-            try:
-                return compiled.backward(Xb, yb)  # type: ignore[no-any-return]
-            except GuardError:
-                return _give_up("a comparison in the step came out the other way (GuardError)")
+        size = len(Xb)
+        compiled = self.traces.get(size)
         try:
-            compiled = trace(self.batch_loss, Xb, yb, has_aux=True)
-            done = compiled.backward(Xb, yb)
+            if compiled is None:
+                compiled = self.traces[size] = trace(self.batch_loss, Xb, yb, has_aux=True)
+                self.made_from[size] = (list(Xb), list(yb))
+                check = True
+            else:
+                check = size in self.made_from and self.made_from[size] != (Xb, yb)
+            done: tuple[float, list[Any]] = compiled.backward(Xb, yb)
+        except GuardError:
+            _give_up("a comparison in the step came out the other way (GuardError)")
+            return None
         except Exception as e:  # the labels passed: the trace, not the data, is at fault
-            return _give_up(f"the step cannot be traced ({type(e).__name__}: {e})")
-        with no_grad():  # the first replay of each trace is checked against the eager step
-            eager = self.batch_loss(Xb, yb)
-        if not _same_bits(done, eager):
-            return _give_up("the traced step computes a different loss than the eager one")
-        self.traces[len(Xb)] = compiled
-        return done  # type: ignore[no-any-return]
+            _give_up(f"the step cannot be traced ({type(e).__name__}: {e})")
+            return None
+        if check:
+            with no_grad():
+                eager = self.batch_loss(Xb, yb)
+            if not _same_bits(done, eager):
+                _give_up("the traced step computes a different loss than the eager one")
+                return None
+            if self.made_from[size] != (Xb, yb):
+                del self.made_from[size]
+        return done
 
 
-def _give_up(why: str) -> Any:
-    """Warn, once per fit, that it goes on eagerly; returns None for ``step`` to return."""
+def _give_up(why: str) -> None:
+    """Warn, once per fit, that it goes on eagerly."""
     warnings.warn(
         f"fit(compile=True): {why}; training eagerly from here (same results, slower)",
         RuntimeWarning,

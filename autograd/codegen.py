@@ -1,0 +1,196 @@
+"""Code generation for traces: a trace written out as straight-line Python over floats.
+
+One line per node forward (from the op table's ``source`` where it has one, else a call of
+the rule), then one line per edge backward, ``g_parent += local * g_node``, in the engine's
+order, so a replay does the very same float operations as ``backward()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from operator import attrgetter, mul
+from typing import TYPE_CHECKING, Any
+
+from . import ops
+from .value import Value
+
+if TYPE_CHECKING:
+    from .tracing import _Trace
+
+
+class GuardFailed(Exception):
+    pass
+
+
+_NAMESPACE = {
+    "mul": mul,
+    "sum": sum,
+    "map": map,
+    "inf": math.inf,
+    "nan": math.nan,
+    "GuardFailed": GuardFailed,
+    "_data": attrgetter("data"),
+}
+
+
+def literal(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "(-inf)"
+    return f"({x!r})" if x < 0 or (x == 0.0 and math.copysign(1.0, x) < 0) else repr(x)
+
+
+def generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
+    """Source and function for ``kind``: "forward" (the value), "backward" (the value and the
+    captured leaves' gradients) or "inputs" (the value and the inputs' gradients)."""
+    ns: dict[str, Any] = dict(_NAMESPACE)
+    rules: dict[str, str] = {}
+    name = plan._name
+    want_grads = kind != "forward"
+    leaves = {name(v) for v in plan.forward if not v._op}
+    hoisted: dict[str, str] = {}  # tuples of leaves and constants (a neuron's weights)
+    shared: dict[str, str] = {}  # other tuples used more than once (a layer's inputs)
+    uses: dict[str, int] = {}
+
+    def count(names: Sequence[str]) -> str:
+        text = ops.pack(names)
+        uses[text] = uses.get(text, 0) + 1
+        return text
+
+    def pack(names: Sequence[str]) -> str:
+        """A tuple for an n-ary op's source: hoisted when it holds only leaves and constants,
+        built once when it is used more than once."""
+        text = ops.pack(names)
+        if len(names) > 2 and all(n in leaves or not n.startswith("v") for n in names):
+            return hoisted.setdefault(text, f"T{len(hoisted)}")  # built once, up front
+        if uses[text] > 1:
+            if text not in shared:
+                shared[text] = f"S{len(shared)}"
+                emit(f"{shared[text]} = {text}")
+            return shared[text]
+        return text
+
+    def source(v: Value, pack: Callable[[Sequence[str]], str]) -> ops.Source | None:
+        """The op's inline source from the table, or None when its rule is called instead."""
+        op = plan.ops[v._op]
+        if op.source is None:
+            return None
+        texts = [name(x) for x in v._inputs]
+        return op.source(*texts, pack=pack) if op.kind == "reduction" else op.source(*texts)
+
+    for v in plan.forward:  # count the tuples first, to build each repeated one once
+        if v._op:
+            source(v, count)
+
+    guard_after: dict[int, list[int]] = {}
+    for k, (a, _, b, _) in enumerate(plan.guards):
+        last = max(plan.index[id(x)] for x in (a, b) if isinstance(x, Value))
+        guard_after.setdefault(last, []).append(k)
+    locals_of: dict[int, tuple[str, ...]] = {}
+    lines: list[str] = []
+    emit = lines.append
+    for i, v in enumerate(plan.forward):
+        if v._op:
+            inputs = v._inputs
+            texts = [name(x) for x in inputs]
+            inline = source(v, pack)
+            if inline is not None:
+                out, local = inline
+                emit(f"v{i} = {out}")
+                locals_of[i] = local
+            else:
+                rule = rules.get(v._op)
+                if rule is None:
+                    rule = rules[v._op] = _rule_name(v._op, rules)
+                    ns[rule] = plan.ops[v._op].rule
+                call = f"{rule}({', '.join(texts)})"
+                if not want_grads:
+                    emit(f"v{i} = {call}[0]")
+                elif len(inputs) == 1:
+                    emit(f"v{i}, (d{i},) = {call}")
+                    locals_of[i] = (f"d{i}",)
+                else:
+                    emit(f"v{i}, d{i} = {call}")
+                    locals_of[i] = tuple(f"d{i}[{j}]" for j in range(len(inputs)))
+        for k in guard_after.get(i, ()):
+            emit(_guard_line(plan, k))
+    prologue = []
+    if plan.inputs:
+        prologue.append(f"{', '.join(name(v) for v in plan.inputs)}, = A")
+    if plan.captured:
+        prologue.append(f"{', '.join(name(v) for v in plan.captured)}, = map(_data, C)")
+    prologue += [f"{t} = {text}" for text, t in hoisted.items()]
+    root = name(plan.root)
+    aux = ""  # has_aux: the aux numbers follow, as one more tuple
+    if plan.has_aux:
+        aux = f", ({''.join(f'{name(x)}, ' for x in plan.aux).rstrip(' ')})"
+    if not want_grads:
+        signature, body = "def forward(A, C):", prologue + lines + [f"return {root}{aux}"]
+    else:
+        targets = plan.grad_targets if kind == "backward" else plan.inputs
+        result = "".join(f"g{plan.index[id(t)]}, " for t in targets)
+        body = prologue + lines + _backward_lines(plan, targets, locals_of)
+        body.append(f"return {root}, ({result.rstrip(' ')}){aux}")
+        signature = f"def {kind}(A, C, seed):"
+    text = "\n".join([signature] + ["    " + line for line in body]) + "\n"
+    exec(compile(text, f"<autograd.tracing {kind}>", "exec"), ns)
+    fn: Callable[..., Any] = ns[signature[4 : signature.index("(")]]
+    return fn, text
+
+
+def _guard_line(plan: _Trace, k: int) -> str:
+    test = plan.guard_text[k]
+    return f"if {'not ' if plan.guard_result[k] else ''}({test}): raise GuardFailed({k})"
+
+
+def _backward_lines(
+    plan: _Trace, targets: list[Value], locals_of: dict[int, tuple[str, ...]]
+) -> list[str]:
+    """The chain rule as code: for each node from the root down, for each parent in the engine's
+    order, ``g_parent += local * g_node``, skipping edges no target depends on."""
+    index = plan.index
+    target_ids = {id(t) for t in targets}
+    needs: set[int] = set()
+    for v in plan.order:  # parents come first
+        if id(v) in target_ids or any(id(p) in needs for p in v._parents):
+            needs.add(id(v))
+    lines: list[str] = []
+    started: set[int] = set()
+    root = plan.root
+    if id(root) in needs:
+        lines.append(f"g{index[id(root)]} = seed")
+        started.add(id(root))
+    for v in reversed(plan.order):
+        if not v._op or id(v) not in needs:
+            continue
+        i = index[id(v)]
+        g = f"g{i}"
+        if id(v) not in started:  # NOTE: a node with no path from the root gets nothing
+            continue
+        local = locals_of[i]
+        values = [j for j, x in enumerate(v._inputs) if isinstance(x, Value)]
+        for j, p in zip(values, v._parents, strict=False):
+            if id(p) not in needs:
+                continue
+            d = local[j]
+            term = g if d == "1.0" else (f"-{g}" if d == "-1.0" else f"{d} * {g}")
+            gp = f"g{index[id(p)]}"
+            if id(p) in started:
+                lines.append(f"{gp} += {term}")
+            else:
+                lines.append(f"{gp} = 0.0 + {term}")
+                started.add(id(p))
+    for t in targets:
+        if id(t) not in started:
+            lines.append(f"g{index[id(t)]} = 0.0")
+    return lines
+
+
+def _rule_name(op: str, taken: dict[str, str]) -> str:
+    base = "".join(c if c.isalnum() else "_" for c in op)
+    name, k = f"rule_{base}", 1
+    while name in taken.values():
+        name, k = f"rule_{base}_{k}", k + 1
+    return name
