@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compile",
         action="store_true",
-        help="trace the training step once and replay it on floats (autograd.compile): "
+        help="trace the training step once and replay it on floats (autograd.tracing): "
         "the same numbers, faster",
     )
     return p
