@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from helpers import neuron
 
 from autograd import Value, define_op, topological_order
 from autograd.explorer import explore, script_json, value_card
@@ -17,17 +18,6 @@ def page_data(page: str) -> dict:
     m = re.search(r'<script type="application/json" data-role="data">(.*?)</script>', page, re.S)
     assert m is not None
     return json.loads(m.group(1))
-
-
-def neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 @pytest.mark.parametrize("root", [None, 1.0, [Value(1.0)], "x"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import neuron
 
 from autograd import Value
 from autograd.explorer import explore
@@ -70,18 +71,6 @@ class Page:
                 ".cr-graph .cr-current", "els => els.map(e => e.getAttribute('data-node'))"
             )
         )
-
-
-def neuron() -> Value:
-    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), with grad o/dn = 0.5."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 @pytest.fixture

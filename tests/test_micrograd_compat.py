@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_nn_layers import micrograd_mlp
-from test_readme_example import readme_expression
+from helpers import micrograd_mlp, readme_expression
 
 import autograd
 import nn

@@ -8,6 +8,7 @@ import statistics
 import sys
 
 import pytest
+from helpers import micrograd_mlp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,17 +103,6 @@ def test_same_seed_same_weights_and_global_random_untouched():
     assert a.state_dict() == b.state_dict() != c.state_dict()
     rng = random.Random(7)
     assert Neuron(3, seed=rng).state_dict() != Neuron(3, seed=rng).state_dict()
-
-
-def micrograd_mlp(seed: int, nin: int, nouts: list[int]):
-    """micrograd's MLP drawn after random.seed(seed), leaving the global generator as it was."""
-    micrograd_nn = pytest.importorskip("micrograd.nn")
-    state = random.getstate()
-    try:
-        random.seed(seed)
-        return micrograd_nn.MLP(nin, nouts)
-    finally:
-        random.setstate(state)
 
 
 def test_seed_1337_draws_the_weights_micrograds_demo_draws():

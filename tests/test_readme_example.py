@@ -1,21 +1,4 @@
-from autograd import Value
-
-
-def readme_expression(Value=Value):
-    """micrograd's README example, run on the given Value class; returns (g, dg/da, dg/db)."""
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    return g.data, a.grad, b.grad
+from helpers import readme_expression
 
 
 def test_micrograd_readme_example_gives_published_numbers():

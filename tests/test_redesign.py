@@ -70,7 +70,7 @@ def test_a_user_op_is_drawn_with_its_symbol():
 
 def test_a_user_activation_is_grouped_into_the_neuron_it_follows():
     pytest.importorskip("graphviz")
-    from viz_helpers import parse
+    from helpers import parse
 
     from autograd import draw_dot
 
@@ -84,7 +84,7 @@ def test_a_user_activation_is_grouped_into_the_neuron_it_follows():
 def test_a_user_activation_of_kind_function_stays_outside_the_neuron():
     pytest.importorskip("graphviz")
     nn = pytest.importorskip("nn")
-    from viz_helpers import parse
+    from helpers import parse
 
     from autograd import draw_dot
 

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import NEEDS_TORCH, all_close, inputs, mlps, torch_flat
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch_helpers import NEEDS_TORCH, all_close, inputs, mlps, torch_flat
 
 import nn
 from autograd import Value

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import NEEDS_TORCH, all_close, close, inputs, mlps, torch_flat
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import CASES, SMOOTH, call_with, differentiable, programs, reals, run
-from torch_helpers import NEEDS_TORCH, all_close, close, inputs, mlps, torch_flat
 
 import nn
 from autograd import Value, gradients

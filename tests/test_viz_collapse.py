@@ -13,7 +13,7 @@ from autograd.viz.collapse import natural_key
 
 graphviz = pytest.importorskip("graphviz")
 
-from viz_helpers import (  # noqa: E402
+from helpers import (  # noqa: E402
     fill_of,
     group_nodes,
     layers_on,

@@ -18,7 +18,7 @@ from autograd.viz import (
 
 graphviz = pytest.importorskip("graphviz")
 
-from viz_helpers import (  # noqa: E402
+from helpers import (  # noqa: E402
     fill_of,
     labelled,
     needs_renderer,

@@ -17,7 +17,7 @@ from autograd.viz.plan import op_table
 graphviz = pytest.importorskip("graphviz")
 nn = pytest.importorskip("nn")
 
-from viz_helpers import group_nodes, moons_loss, needs_renderer, parse  # noqa: E402
+from helpers import group_nodes, moons_loss, needs_renderer, parse  # noqa: E402
 
 
 def neuron_through(act):

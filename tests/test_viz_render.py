@@ -12,7 +12,7 @@ from autograd.viz import find_renderer, render
 
 graphviz = pytest.importorskip("graphviz")
 
-from viz_helpers import (  # noqa: E402
+from helpers import (  # noqa: E402
     deep_graph,
     needs_renderer,
     parse,

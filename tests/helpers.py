@@ -1,13 +1,18 @@
-"""Helpers shared by the drawing tests (tests/test_viz_*.py): parsing DOT, small known graphs."""
+"""Helpers shared by the test files (none imports another test file): parsing DOT and small
+known graphs for the drawing tests, micrograd side by side, random MLPs for the torch tests."""
 
 from __future__ import annotations
 
 import random
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
+from hypothesis import strategies as st
+from strategies import away_from_zero, reals
 
+import nn
 from autograd import Value, dot
 from autograd.viz import find_renderer
 
@@ -135,3 +140,114 @@ def moons_loss(n: int = 100):
     loss = nn.hinge([model(x) for x in X], y) + nn.l2(model, 1e-4)
     loss.backward()
     return loss, model
+
+
+# --- micrograd side by side ---
+
+
+def micrograd_mlp(seed: int, nin: int, nouts: list[int]) -> Any:
+    """micrograd's MLP drawn after random.seed(seed), leaving the global generator as it was."""
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    state = random.getstate()
+    try:
+        random.seed(seed)
+        return micrograd_nn.MLP(nin, nouts)
+    finally:
+        random.setstate(state)
+
+
+def readme_expression(Value: Any = Value) -> tuple[float, float, float]:
+    """micrograd's README example, run on the given Value class; returns (g, dg/da, dg/db)."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g.data, a.grad, b.grad
+
+
+def neuron() -> Value:
+    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), with grad o/dn = 0.5."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+# --- the torch tests: random MLPs, the skip reason, torch parameters in nn's order ---
+
+
+NEEDS_TORCH = "needs PyTorch (pip install 'chainrule[torch]'); .ci/torch runs these tests"
+ACTIVATIONS = sorted(nn.ACTIVATIONS)
+
+
+@st.composite
+def mlps(draw: st.DrawFn, nout: int | None = None, max_nout: int = 3) -> nn.MLP:
+    """An MLP of 1-3 layers with any activation per layer, biases or not per layer, no weight 0."""
+    nin = draw(st.integers(1, 4))
+    hidden = draw(st.lists(st.integers(1, 5), max_size=2))
+    last = nout if nout is not None else draw(st.integers(1, max_nout))
+    model = nn.MLP(
+        nin,
+        [*hidden, last],
+        activation=draw(st.sampled_from(ACTIVATIONS)),
+        out_activation=draw(st.sampled_from(ACTIVATIONS)),
+        bias=draw(st.booleans()),
+        init=draw(st.sampled_from(sorted(nn.INITS))),
+        seed=draw(st.integers(0, 2**16)),
+    )
+    if draw(st.booleans()):  # also layers that differ from each other
+        for layer in model.layers:
+            act, bias = draw(st.sampled_from(ACTIVATIONS)), draw(st.booleans())
+            for n in layer.neurons:
+                n.activation = act
+                if not bias:
+                    n.b = 0.0
+    # NOTE: biases drawn away from 0, not left at nn's 0.0. A parameter at exactly 0 whose
+    # gradient should cancel to 0 (balanced labels) gets 0 in one engine and 1 ulp in the other,
+    # and Adam's L2 weight decay, normalised by sqrt(v), grows that to an O(lr) step.
+    for p in model.parameters():
+        if p.data == 0.0:
+            p.data = draw(away_from_zero(0.05, 1.0))
+    return model
+
+
+def inputs(nin: int, max_rows: int = 5) -> st.SearchStrategy[list[list[float]]]:
+    return st.lists(
+        st.lists(reals(-2, 2), min_size=nin, max_size=nin), min_size=1, max_size=max_rows
+    )
+
+
+def torch_flat(net: Any, grad: bool = False) -> list[float]:
+    """The Sequential's weights (or their .grad) in the order of ``nn`` ``parameters()``."""
+    out: list[float] = []
+    for m in net:
+        if type(m).__name__ != "Linear":
+            continue
+        w = m.weight.grad if grad else m.weight
+        b = None if m.bias is None else (m.bias.grad if grad else m.bias)
+        for j in range(m.out_features):
+            out.extend(w[j].tolist())
+            if b is not None:
+                out.append(b[j].item())
+    return out
+
+
+def close(a: float, b: float, rel: float = 1e-10) -> bool:
+    """|a - b| <= rel * max(1, |a|, |b|): relative, but absolute near 0."""
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def all_close(xs: list[float], ys: list[float], rel: float = 1e-10) -> bool:
+    return len(xs) == len(ys) and all(close(x, y, rel) for x, y in zip(xs, ys, strict=True))
