@@ -14,7 +14,8 @@ from typing import Any
 from .functional import gradients
 from .graph import topological_order
 from .value import Value
-from .viz import Names, as_names, auto_names, format_factor, format_number
+from .viz.format import format_factor, format_number
+from .viz.names import Names, as_names, auto_names
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,10 @@ from typing import Any
 from .graph import backward, topological_order
 from .ops import as_float
 from .value import Value
-from .viz import Names, as_names, auto_names, emit, format_factor, format_number, plan_graph
+from .viz.draw import emit
+from .viz.format import format_factor, format_number
+from .viz.names import Names, as_names, auto_names
+from .viz.plan import plan_graph
 
 CURRENT = "#ffd54f"  # the node whose gradient this frame computes
 TERM = "#ef6c00"  # the edges its gradient flows back along

@@ -278,3 +278,16 @@ def test_compiled_fit_of_a_loss_that_reads_data_warns_and_trains_as_eager_fit(lo
     assert compiled[0].loss == eager[0].loss
     assert compiled[1] == eager[1]
     assert eager[0].loss[-1] < eager[0].loss[0]  # and it trained
+
+
+@pytest.mark.parametrize("label", ["a\x00b", "esc\x1b", "del\x7f"], ids=repr)
+def test_a_control_character_in_a_label_is_drawn_as_its_picture_and_renders(label):
+    from autograd import draw_dot
+    from autograd.viz import find_renderer
+
+    (control,) = [c for c in label if ord(c) < 0x20 or c == "\x7f"]
+    picture = "\u2421" if control == "\x7f" else chr(0x2400 + ord(control))
+    drawing = draw_dot((Value(1.0, label=label) * 2.0).tanh())
+    assert control not in drawing.source and picture in drawing.source
+    if find_renderer() is not None:
+        assert b"<svg" in drawing.pipe(format="svg")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from autograd.viz import format_number
+from autograd.viz.format import format_number
 
 from .layout import shorten
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from autograd.viz import format_factor, format_number
+from autograd.viz.format import format_factor, format_number
 
 # op -> one (symbolic, plugged-in) pair per input. {a}, {b}: the inputs' names; {A}, {B}: their
 # values; {O}: the output's value; {o}: the op applied to {a} in symbols (e.g. tanh(u)).

@@ -33,9 +33,13 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+# Control characters (NUL breaks Graphviz's parser) are drawn as their Unicode pictures: ␀ ␛.
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\n\r\t"} | {0x7F: "\u2421"}
+
+
 def escape_record(text: str) -> str:
     r"""Escape text for one field of a Graphviz record label: \ { } | < > " and newlines."""
-    out = text.replace("\\", "\\\\")
+    out = text.translate(_VISIBLE).replace("\\", "\\\\")
     for ch in '{}|<>"':
         out = out.replace(ch, "\\" + ch)
     return out.replace("\r\n", "\\n").replace("\n", "\\n")
@@ -43,5 +47,5 @@ def escape_record(text: str) -> str:
 
 def escape_text(text: str) -> str:
     r"""Escape text for a plain (non-record) Graphviz label: backslashes, quotes and newlines."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    out = text.translate(_VISIBLE).replace("\\", "\\\\").replace('"', '\\"')
     return out.replace("\r\n", "\\n").replace("\n", "\\n")

@@ -57,18 +57,7 @@ def graph_order(root: Value | Iterable[Value], caller: str = "draw_dot") -> list
     for r in roots:
         if not isinstance(r, Value):
             raise TypeError(f"{caller}: root must be a Value, got {type(r).__name__}")
-    return _walk(roots)
-
-
-def _walk(roots: list[Value]) -> list[Value]:
-    """topological_order over several roots, each node once."""
-    if len(roots) == 1:
-        return topological_order(roots[0])
-    seen: dict[Value, None] = {}
-    for r in roots:
-        for v in topological_order(r):
-            seen.setdefault(v, None)
-    return list(seen)
+    return topological_order(*roots)
 
 
 # --- what the op table says about an op ---
