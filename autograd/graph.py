@@ -53,7 +53,7 @@ def _walk(roots: tuple[Value, ...], held: list[tuple[Value, float]] | None) -> l
                 v._mark = entered
                 push(v)
                 # NOTE: the layout is read here, not through the _parents property: no tuple
-                # per node (the walk is about a third of backward).
+                # per node (the walk is over half of backward's time).
                 if type(d) is tuple:
                     stack += v._a
                 else:  # a parent already finished is not pushed (8% of the walk's time)

@@ -338,7 +338,8 @@ def define_op(
     like the built-in rules above. ``local_expr(out, *inputs) -> local`` is optional: the same
     derivatives written with Value operations, needed only for higher-order derivatives.
     ``kind="activation"`` lets drawings count it as a neuron's activation; ``symbol`` is what
-    they show for it. Your own ops may be redefined (re-run a cell); built-ins may not.
+    they show for it. Your own ops may be redefined (re-run a cell); built-ins may not. The
+    returned function's ``.op`` is the registered ``Op``.
     """
     if not isinstance(name, str) or not name:
         raise ValueError("define_op: name must be a non-empty string")

@@ -4,7 +4,9 @@
 Python over floats: one line per node forward, one line per edge backward (print ``.source`` to
 read backpropagation as code). Replays make no Value objects and do the very same float
 operations in the same order as the engine, so results are equal bit for bit. Branches the
-trace cannot see (comparisons of Values) become guards checked on every replay. With
+trace cannot see (comparisons of Values) become guards checked on every replay; what a replay
+could not follow (reading ``.data``, ``float()``, ``detach()``, a Value computed outside ``f``)
+is refused with TraceError. The code itself is written by ``codegen``. With
 ``has_aux``, ``f`` returns ``(value, aux)`` and replays hand back ``aux``'s numbers too (a
 training step's scores, say), as JAX's ``has_aux`` does.
 """
@@ -19,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .codegen import GuardFailed, generate, literal
-from .graph import topological_order
+from .graph import UNRECORDED, topological_order
 from .ops import REGISTRY, as_float
 from .value import Value, is_recording
 
@@ -267,12 +269,7 @@ class _Trace:
         ids = {id(v) for v in self.inputs}
         # every input has a name, used or not
         self.forward = self.inputs + [v for v in nodes if id(v) not in ids]
-        outside = next((v for v in self.forward if v._op and id(v) not in made), None)
-        if outside is not None:
-            raise TraceError(
-                f"trace: f uses {outside!r}, computed outside it; a replay could not recompute "
-                "it. Compute it inside f, or pass .detach() of it (a constant read live)"
-            )
+        _check_replayable(self.forward, made)
         self.index = {id(v): i for i, v in enumerate(self.forward)}
         # the rules as they are now: a user's op may be redefined later, but not this trace's
         self.ops = {v._op: REGISTRY[v._op] for v in self.forward if v._op}
@@ -290,6 +287,21 @@ class _Trace:
         if kind not in self._code:
             self._code[kind] = generate(self, kind)
         return self._code[kind]
+
+
+def _check_replayable(nodes: list[Value], made: set[int]) -> None:
+    """Refuse a node a replay could not recompute: one computed before the trace began, or one
+    computed inside f under no_grad() (a leaf whose data came from f's inputs)."""
+    for v in nodes:
+        if v._op and id(v) not in made:
+            raise TraceError(
+                f"trace: f uses {v!r}, computed outside it; a replay could not recompute it. "
+                "Compute it inside f, or pass .detach() of it (a constant read live)"
+            )
+        if not v._op and v._b is UNRECORDED and id(v) in made:
+            raise TraceError(
+                f"trace: f computed {v!r} inside no_grad(); a replay could not recompute it"
+            )
 
 
 # --- arguments: nested lists and tuples of numbers, flattened ---

@@ -291,3 +291,14 @@ def test_a_control_character_in_a_label_is_drawn_as_its_picture_and_renders(labe
     assert control not in drawing.source and picture in drawing.source
     if find_renderer() is not None:
         assert b"<svg" in drawing.pipe(format="svg")
+
+
+def test_trace_refuses_a_value_computed_inside_no_grad_within_the_function():
+    def f(x):
+        with no_grad():
+            frozen = x * 2.0  # its data depends on x, but no graph says how
+        return x * frozen
+
+    with pytest.raises(TraceError, match="inside no_grad"):
+        trace(f, 3.0)
+    assert trace(lambda x: x * Value(2.0), 3.0)(5.0) == 10.0  # a constant made inside is fine
