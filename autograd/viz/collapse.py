@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from ..value import Value
 from .format import escape_record, format_number, plural
-from .plan import Plan, grad_color, node_grad, op_kind, op_table
+from .plan import Plan, grad_color, node_grad, op_kind
 
 Collapse = str | int | Callable[[str], str | None] | None
 LEVELS = ("neuron", "layer")
@@ -83,7 +83,6 @@ def parameter_groups(
 def assign_groups(order: list[Value], seeds: Mapping[Value, str]) -> dict[Value, str]:
     """Each Value's group: a parameter's from ``seeds``; a node's from the parameters it takes
     directly (w*x, dot), or when it adds, reduces or activates nodes of that one group only."""
-    kind_of = kinds_lookup()
     group: dict[Value, str] = {}
     for v in order:
         if not v._op:
@@ -97,29 +96,16 @@ def assign_groups(order: list[Value], seeds: Mapping[Value, str]) -> dict[Value,
             continue
         if direct:
             continue
-        kind = kind_of(v._op)
+        kind = op_kind(v._op)
         if not (kind in ("activation", "reduction") or v._op == "add"):
             continue
         keys = {group.get(p) for p in parents}
         (only,) = keys if len(keys) == 1 else (None,)
         if only is not None:
-            if kind == "activation" and any(kind_of(p._op) == "activation" for p in parents):
+            if kind == "activation" and any(op_kind(p._op) == "activation" for p in parents):
                 continue  # one activation per neuron: what follows belongs to someone else
             group[v] = only
     return group
-
-
-def kinds_lookup() -> Callable[[str], str]:
-    """op name -> kind, each looked up in the op table once."""
-    table = op_table()
-    kinds: dict[str, str] = {}
-
-    def kind_of(name: str) -> str:
-        if name not in kinds:
-            kinds[name] = op_kind(name, table) if name else ""
-        return kinds[name]
-
-    return kind_of
 
 
 def natural_key(name: str) -> tuple[tuple[str | int, ...], str]:
@@ -137,7 +123,6 @@ def collapse_plan(plan: Plan, group: Mapping[Value, str], how: str) -> Plan:
     gids = {k: f"g{j}" for j, k in enumerate(sorted(members, key=natural_key))}
     owner: dict[str, str] = {}
     consts: dict[float, str] = {}  # NOTE: by value, so one input fed to 16 groups is one node
-    kind_of = kinds_lookup()
     for v, k in group.items():
         i = plan.index[v]
         owner[f"n{i}"] = gids[k]
@@ -148,7 +133,7 @@ def collapse_plan(plan: Plan, group: Mapping[Value, str], how: str) -> Plan:
             for c, x in enumerate(inputs):
                 if f"n{i}c{c}" not in plan.nodes:
                     continue
-                if c == last and x == 0.0 and kind_of(v._op) == "reduction":
+                if c == last and x == 0.0 and op_kind(v._op) == "reduction":
                     owner[f"n{i}c{c}"] = gids[k]  # a reduction's start (no bias): not an input
                 else:
                     owner[f"n{i}c{c}"] = consts.setdefault(float(x), f"k{len(consts)}")

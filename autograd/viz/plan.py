@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import topological_order
+from ..ops import REGISTRY
 from ..value import Value
 from .format import escape_record, escape_text, format_number
 from .names import name_of
@@ -65,21 +66,17 @@ def graph_order(root: Value | Iterable[Value], caller: str = "draw_dot") -> list
 
 def op_table() -> Mapping[str, Any]:
     """The registry of ops, built-in and user-defined (define_op)."""
-    from ..ops import REGISTRY
-
     return REGISTRY
 
 
-def op_symbol(name: str, table: Mapping[str, Any] | None = None) -> str:
+def op_symbol(name: str) -> str:
     """What a drawing shows for the op: its table entry's ``symbol``, else its name."""
-    op = (op_table() if table is None else table).get(name)
-    return getattr(op, "symbol", "") or name
+    return getattr(REGISTRY.get(name), "symbol", "") or name
 
 
-def op_kind(name: str, table: Mapping[str, Any] | None = None) -> str:
+def op_kind(name: str) -> str:
     """The op's ``kind`` from the table ('arithmetic', 'activation', 'reduction', ...)."""
-    op = (op_table() if table is None else table).get(name)
-    return getattr(op, "kind", "") or "function"
+    return getattr(REGISTRY.get(name), "kind", "") or "function"
 
 
 def _parameters(v: Value, kind: str) -> list[float]:
@@ -108,8 +105,6 @@ def plan_graph(
     if color_grad:
         scale = max((abs(node_grad(v, grads) or 0.0) for v in order), default=0.0)
         plan.scale = scale
-    table = op_table()
-    looks: dict[str, tuple[str, str]] = {}  # op name -> (symbol, kind), looked up once each
     for i, v in enumerate(order):
         vid = f"n{i}"
         fields = []
@@ -126,9 +121,7 @@ def plan_graph(
         plan.nodes[vid] = attrs
         if not v._op:
             continue
-        if v._op not in looks:
-            looks[v._op] = op_symbol(v._op, table), op_kind(v._op, table)
-        symbol, kind = looks[v._op]
+        symbol, kind = op_symbol(v._op), op_kind(v._op)
         params = _parameters(v, kind)
         if params:
             symbol += "(" + ", ".join(map(format_number, params)) + ")"
