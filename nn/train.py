@@ -234,12 +234,14 @@ def fit(
 
 def _live_view(live: bool | LiveView, model: Any, X: Any, y: Any, steps: int) -> LiveView | None:
     """The LiveView to draw with, or None (live off, or not in Jupyter: the progress bar)."""
+    if live is False:  # off: nn.live is not even imported
+        return None
     from .live import LiveView, in_notebook
 
     if isinstance(live, LiveView):
         view = live
     elif isinstance(live, bool):
-        if not live or not in_notebook():
+        if not in_notebook():
             return None
         view = LiveView()
     else:

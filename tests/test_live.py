@@ -96,6 +96,18 @@ def test_one_input_regression_and_several_classes_draw_too():
     assert len(shown.shown) == 4 and all(png.startswith(b"\x89PNG") for png in shown.shown)
 
 
+def test_fit_with_live_off_does_not_import_nn_live():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nn; m = nn.MLP(2, [1], seed=0); "
+        "nn.fit(m, [[0.0, 1.0], [1.0, 0.0]], [-1, 1], steps=1, progress=False); "
+        "assert 'nn.live' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_bad_live_arguments_name_themselves():
     with pytest.raises(TypeError, match="fit: live must be"):
         train("yes")
