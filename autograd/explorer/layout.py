@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
+from autograd.viz.format import visible
+
 CHAR = 7.0  # px per character at the page's 12px font (a safe over-estimate)
 LINE = 15.0  # px per text line
 PAD = 8.0
@@ -48,20 +50,8 @@ class Box:
 
 def shorten(text: str, limit: int = MAX_CHARS) -> str:
     """One printable line: control characters shown as symbols (NUL as U+2400), cut at limit."""
-    out = "".join(visible(ch) for ch in text)
+    out = visible(text)
     return out if len(out) <= limit else out[: limit - 1] + "…"
-
-
-def visible(ch: str) -> str:
-    """A control character as its Unicode picture (\\n as U+2424), anything else unchanged."""
-    code = ord(ch)
-    if ch == "\n":
-        return "\u2424"
-    if code < 32:
-        return chr(0x2400 + code)
-    if code == 127:
-        return "\u2421"
-    return ch
 
 
 def layout(boxes: list[Box], sweeps: int = 4) -> tuple[float, float]:

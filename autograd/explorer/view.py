@@ -19,9 +19,10 @@ from autograd.viz import (
     natural_key,
     parameter_groups,
 )
+from autograd.viz.format import visible
 
 from .formulas import expression, local_formulas
-from .layout import Box, shorten, visible
+from .layout import Box, shorten
 
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "^", "powv": "^"}
 MAX_STEPS = 400  # backward steps put in the page at most (those nearest the output)
@@ -278,5 +279,5 @@ class View:
 
 def _text(s: str, limit: int = MAX_TEXT) -> str:
     """Text for the page: control characters as pictures (newlines kept), cut at limit."""
-    s = "".join(ch if ch == "\n" else visible(ch) for ch in s)
+    s = visible(s, newlines=True)
     return s if len(s) <= limit else s[: limit - 1] + "…"

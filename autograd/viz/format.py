@@ -33,13 +33,21 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-# Control characters (NUL breaks Graphviz's parser) are drawn as their Unicode pictures: ␀ ␛.
-_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\n\r\t"} | {0x7F: "\u2421"}
+# Control characters are shown as their Unicode pictures (␀ ␛, a newline as ␤): NUL breaks
+# Graphviz's parser, and a page or a card should show what is there.
+_PICTURES = {c: chr(0x2400 + c) for c in range(0x20)} | {0x0A: "\u2424", 0x7F: "\u2421"}
+_BUT_NEWLINES = {c: p for c, p in _PICTURES.items() if c != 0x0A}
+_BUT_WHITESPACE = {c: p for c, p in _PICTURES.items() if chr(c) not in "\n\r\t"}  # for Graphviz
+
+
+def visible(text: str, *, newlines: bool = False) -> str:
+    """text with control characters as their Unicode pictures; with ``newlines``, keep \\n."""
+    return text.translate(_BUT_NEWLINES if newlines else _PICTURES)
 
 
 def escape_record(text: str) -> str:
     r"""Escape text for one field of a Graphviz record label: \ { } | < > " and newlines."""
-    out = text.translate(_VISIBLE).replace("\\", "\\\\")
+    out = text.translate(_BUT_WHITESPACE).replace("\\", "\\\\")
     for ch in '{}|<>"':
         out = out.replace(ch, "\\" + ch)
     return out.replace("\r\n", "\\n").replace("\n", "\\n")
@@ -47,5 +55,5 @@ def escape_record(text: str) -> str:
 
 def escape_text(text: str) -> str:
     r"""Escape text for a plain (non-record) Graphviz label: backslashes, quotes and newlines."""
-    out = text.translate(_VISIBLE).replace("\\", "\\\\").replace('"', '\\"')
+    out = text.translate(_BUT_WHITESPACE).replace("\\", "\\\\").replace('"', '\\"')
     return out.replace("\r\n", "\\n").replace("\n", "\\n")
