@@ -1,5 +1,6 @@
 """Helpers shared by the test files (none imports another test file): parsing DOT and small
-known graphs for the drawing tests, micrograd side by side, random MLPs for the torch tests."""
+known graphs for the drawing tests, micrograd side by side, random MLPs for the torch tests,
+and comparing floats (exactly, by their bits, or within a relative tolerance)."""
 
 from __future__ import annotations
 
@@ -242,6 +243,11 @@ def torch_flat(net: Any, grad: bool = False) -> list[float]:
             if b is not None:
                 out.append(b[j].item())
     return out
+
+
+def bits(x: float) -> str:
+    """A float as its exact bits: -0.0 differs from 0.0, NaN equals NaN."""
+    return float(x).hex()
 
 
 def close(a: float, b: float, rel: float = 1e-10) -> bool:

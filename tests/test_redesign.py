@@ -11,6 +11,7 @@ from functools import reduce
 from pathlib import Path
 
 import pytest
+from helpers import bits, parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import SMOOTH, programs, run
@@ -29,11 +30,6 @@ from autograd import (
 from autograd.ops import KINDS, OPS
 
 ROOT = Path(autograd.__file__).parent.parent
-
-
-def bits(x: float) -> str:
-    """A float as its exact bits: -0.0 differs from 0.0, NaN equals NaN."""
-    return float(x).hex()
 
 
 # --- a new op is one entry in one file ---
@@ -70,8 +66,6 @@ def test_a_user_op_is_drawn_with_its_symbol():
 
 def test_a_user_activation_is_grouped_into_the_neuron_it_follows():
     pytest.importorskip("graphviz")
-    from helpers import parse
-
     from autograd import draw_dot
 
     out, model = cube_of_neuron()
@@ -84,8 +78,6 @@ def test_a_user_activation_is_grouped_into_the_neuron_it_follows():
 def test_a_user_activation_of_kind_function_stays_outside_the_neuron():
     pytest.importorskip("graphviz")
     nn = pytest.importorskip("nn")
-    from helpers import parse
-
     from autograd import draw_dot
 
     plain = define_op("redesign_cube_plain", cube_rule, kind="function", symbol="c3")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from helpers import bits
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from strategies import reals
@@ -75,10 +76,6 @@ def run(program: Program, xs: tuple[Any, ...], outside: Outside) -> Value:
     for v in nodes[:-1]:
         out = out + v * 0.5
     return out
-
-
-def bits(x: float) -> str:
-    return float(x).hex()
 
 
 def eager(program: Program, point: list[float], outside: Outside) -> tuple[str, list[str], str]:
