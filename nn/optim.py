@@ -266,15 +266,13 @@ def _hyper(
     high_open: bool = False,
 ) -> float:
     """A hyperparameter as a float, checked to lie in its range (a clear ValueError if not)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"{owner}: {what} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    too_low = x <= low if low_open else x < low
-    too_high = x >= high if high_open else x > high
-    if too_low or too_high or not math.isfinite(x):
+    y = _float(owner, what, x)
+    too_low = y <= low if low_open else y < low
+    too_high = y >= high if high_open else y > high
+    if too_low or too_high or not math.isfinite(y):
         lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{owner}: {what} must be in {lo}{low}, {high}{hi}, got {x!r}")
-    return x
+        raise ValueError(f"{owner}: {what} must be in {lo}{low}, {high}{hi}, got {y!r}")
+    return y
 
 
 def _keys(where: str, what: str, d: dict[str, Any], expected: set[str]) -> None:
@@ -285,12 +283,17 @@ def _keys(where: str, what: str, d: dict[str, Any], expected: set[str]) -> None:
 
 
 def _finite(where: str, what: str, x: Any) -> float:
+    y = _float(where, what, x)
+    if not math.isfinite(y):
+        raise ValueError(f"{where}: {what} must be finite, got {y!r}")
+    return y
+
+
+def _float(where: str, what: str, x: object) -> float:
+    """An int or float as a float (inf for an int beyond the float range), else TypeError."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise TypeError(f"{where}: {what} must be a number, got {type(x).__name__} {x!r}")
     try:
-        y = float(x)
+        return float(x)
     except OverflowError:
-        y = math.inf
-    if not math.isfinite(y):
-        raise ValueError(f"{where}: {what} must be finite, got {x!r}")
-    return y
+        return math.inf

@@ -201,6 +201,7 @@ def test_nan_gradient_raises_and_changes_no_parameter():
     [
         (lambda p: SGD(p, lr=-0.1), ValueError, "lr must be in"),
         (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a number"),
+        (lambda p: SGD(p, lr=10**400), ValueError, "lr must be in"),
         (lambda p: SGD(p, momentum=1.5), ValueError, "momentum"),
         (lambda p: SGD(p, nesterov=True), ValueError, "nesterov needs momentum"),
         (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, "betas\\[1\\]"),
@@ -309,6 +310,7 @@ DELETE = object()
         (["hyper", "momentum"], 2.0, ValueError, r"momentum must be in \[0.0, 1.0\]"),
         (["hyper", "nesterov"], 1, TypeError, "nesterov must be true or false"),
         (["hyper", "lr"], "fast", TypeError, "lr must be a number"),
+        (["hyper", "lr"], 10**400, ValueError, "lr must be in"),
         (["hyper", "dampening"], 0.0, ValueError, r"unexpected \['dampening'\]"),
         (["buffers", "velocity"], [0.0], ValueError, "'velocity' must list 2 numbers, got 1"),
         (["buffers", "velocity", 1], "0.5", TypeError, r"velocity\[1\] must be a number"),
