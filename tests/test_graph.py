@@ -97,6 +97,7 @@ def test_topological_order_lists_each_node_once_after_its_parents(data):
     assert topological_order(out) == order  # deterministic, and the marks leave no trace
 
 
+@pytest.mark.slow
 def test_deep_chain_of_a_million_nodes_needs_no_recursion():
     limit = sys.getrecursionlimit()
     c = 1.0 + 1e-7
