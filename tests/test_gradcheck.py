@@ -9,9 +9,9 @@ import pytest
 from autograd import GradcheckResult, Value, define_op, gradcheck, gradients
 
 # A deliberately wrong derivative: d/da a**2 given as a (should be 2a).
-half_square = define_op("test_check_half_square", lambda a: (a * a, (a,)))
+half_square = define_op("test_gradcheck_half_square", lambda a: (a * a, (a,)))
 # Off by 0.05% in the slope: 1000.5 instead of 1000.
-almost_linear = define_op("test_check_almost_linear", lambda a: (1000.0 * a, (1000.5,)))
+almost_linear = define_op("test_gradcheck_almost_linear", lambda a: (1000.0 * a, (1000.5,)))
 
 
 def test_a_right_gradient_passes_and_reports_both_sides():
@@ -42,7 +42,7 @@ def test_the_error_is_relative_for_large_gradients_and_tol_sets_the_bar():
 
 
 def test_the_error_is_absolute_for_small_gradients():
-    small = define_op("test_check_small", lambda a: (1e-3 * a, (2e-3,)))
+    small = define_op("test_gradcheck_small", lambda a: (1e-3 * a, (2e-3,)))
     result = gradcheck(small, 1.0, raise_exception=False)
     assert result.worst_error == pytest.approx(1e-3, rel=1e-6)
 

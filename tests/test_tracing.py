@@ -36,7 +36,7 @@ def _cube_rule(a: float) -> tuple[float, tuple[float, ...]]:
     return a * a * a, (3 * a * a,)
 
 
-cube = define_op("test_compile.cube", _cube_rule)
+cube = define_op("test_tracing.cube", _cube_rule)
 
 
 def every_op(a, b, c):
@@ -207,9 +207,9 @@ def test_training_with_the_compiled_step_follows_eager_training_exactly():
 
 
 def test_a_trace_keeps_the_rules_it_was_made_with():
-    double = define_op("test_compile.scale", lambda a: (2.0 * a, (2.0,)))
+    double = define_op("test_tracing.scale", lambda a: (2.0 * a, (2.0,)))
     compiled = trace(lambda x: double(x), 1.0)
-    define_op("test_compile.scale", lambda a: (3.0 * a, (3.0,)))  # redefined afterwards
+    define_op("test_tracing.scale", lambda a: (3.0 * a, (3.0,)))  # redefined afterwards
     assert compiled.value_and_grad(5.0) == (10.0, (2.0,))
 
 
