@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +20,17 @@ from helpers import (  # noqa: E402
     small_graph,
     svg_texts,
 )
+
+
+def test_importing_autograd_leaves_the_drawing_code_and_graphviz_unimported():
+    code = (
+        "import sys, autograd; "
+        "loaded = {'autograd.viz.plan', 'autograd.viz.draw', 'graphviz'} & set(sys.modules); "
+        "assert not loaded, loaded; "
+        "from autograd.viz import draw_dot, find_renderer"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
 
 # --- rendering without a system Graphviz ---
 

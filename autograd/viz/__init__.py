@@ -11,21 +11,27 @@ the parameters; one with ``draw_groups(level) -> {parameter: group name}`` also 
 ``collapse="neuron"`` / ``"layer"`` (and the automatic collapse of big graphs) put together.
 """
 
-from .collapse import (
-    Collapse,
-    GroupedModel,
-    assign_groups,
-    collapse_plan,
-    cut_plan,
-    group_key,
-    natural_key,
-    parameter_groups,
-)
-from .draw import MAX_NODES, draw_dot, emit
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .format import escape_record, escape_text, format_factor, format_number
 from .names import NamedModel, Names, as_names, auto_names, name_of, names_from
-from .plan import Plan, grad_color, graph_order, mark_path, op_kind, op_symbol, plan_graph
-from .render import INSTALL_HINT, RendererNotFound, find_renderer
+
+if TYPE_CHECKING:
+    from .collapse import (
+        Collapse,
+        GroupedModel,
+        assign_groups,
+        collapse_plan,
+        cut_plan,
+        group_key,
+        natural_key,
+        parameter_groups,
+    )
+    from .draw import MAX_NODES, draw_dot, emit
+    from .plan import Plan, grad_color, graph_order, mark_path, op_kind, op_symbol, plan_graph
+    from .render import INSTALL_HINT, RendererNotFound, find_renderer
 
 __all__ = [
     "INSTALL_HINT",
@@ -60,3 +66,15 @@ __all__ = [
     "parameter_groups",
     "plan_graph",
 ]
+
+
+# NOTE: `import autograd` imports format and names (explain uses them); the drawing code is
+# imported on first use, which keeps dataclasses, shutil and pathlib out of `import autograd`.
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import collapse, draw, plan, render
+
+        for module in (collapse, draw, plan, render):
+            if hasattr(module, name):
+                return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
