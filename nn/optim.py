@@ -129,8 +129,6 @@ class Optimizer:
             kwargs["lr"] = self.schedule
         if "nesterov" in kwargs and type(kwargs["nesterov"]) is not bool:
             raise TypeError(f"{where}: nesterov must be true or false, got {kwargs['nesterov']!r}")
-        if "betas" in kwargs and isinstance(kwargs["betas"], list):
-            kwargs["betas"] = tuple(kwargs["betas"])
         try:  # the constructor's own checks validate the hyper-parameters
             fresh = type(self)(self.params, **kwargs)
         except (TypeError, ValueError) as e:
