@@ -17,6 +17,7 @@ from autograd.viz import (
     format_factor,
     format_number,
     natural_key,
+    op_symbol,
     parameter_groups,
 )
 from autograd.viz.format import visible
@@ -24,7 +25,8 @@ from autograd.viz.format import visible
 from .formulas import expression, local_formulas
 from .layout import Box, shorten
 
-SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "^", "powv": "^"}
+# The op table's ASCII symbols as the page prints them (the op badge).
+GLYPHS = {"-": "−", "*": "×", "/": "÷", "-x": "−x", "**": "^"}
 MAX_STEPS = 400  # backward steps put in the page at most (those nearest the output)
 MAX_PATH_NODES = 200  # graphs up to this size list every node's paths to the output
 MAX_PATHS = 16  # paths listed per node
@@ -151,7 +153,8 @@ class View:
             f"data {format_number(v.data)}",
             f"grad {format_number(self.grads[v])}",
         ]
-        return Box(uid, lines, op=shorten(SYMBOLS.get(v._op, v._op), 12))
+        symbol = op_symbol(v._op)
+        return Box(uid, lines, op=shorten(GLYPHS.get(symbol, symbol), 12))
 
     def _group_output(self, gid: str) -> Value | None:
         """The group's one value used outside it (or the root), if there is exactly one."""
