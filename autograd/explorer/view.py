@@ -16,10 +16,11 @@ from autograd.viz import (
     auto_names,
     format_factor,
     format_number,
-    natural_key,
+    group_members,
     op_symbol,
     parameter_groups,
 )
+from autograd.viz.collapse import LEVELS
 from autograd.viz.format import visible
 
 from .formulas import expression, local_formulas
@@ -73,7 +74,7 @@ class View:
         self.groups: dict[str, list[Value]] = {}
         self.group_names: dict[str, str] = {}
         if len(self.order) > max_nodes and names and collapse is not None:
-            for how in ("neuron", "layer") if collapse == "auto" else (collapse,):
+            for how in LEVELS if collapse == "auto" else (collapse,):
                 self._collapse(names, how)
                 if len(set(self.unit.values())) <= max_nodes:
                     break
@@ -86,17 +87,13 @@ class View:
 
     def _collapse(self, names: Mapping[Value, str], how: str) -> None:
         group = assign_groups(self.order, parameter_groups(how, names, self.model))
-        members: dict[str, list[Value]] = {}
-        for v in self.order:
-            if v in group:
-                members.setdefault(group[v], []).append(v)
         self.unit = {v: self.id(v) for v in self.order}
         self.groups, self.group_names = {}, {}
-        for j, key in enumerate(sorted(members, key=natural_key)):
+        for j, (key, vs) in enumerate(group_members(group).items()):
             gid = f"g{j}"
-            self.groups[gid] = members[key]
+            self.groups[gid] = vs
             self.group_names[gid] = key
-            for v in members[key]:
+            for v in vs:
                 self.unit[v] = gid
         n = len(set(self.unit.values()))
         self.note = f"collapsed per {how}: {len(self.order)} values drawn as {n} boxes"

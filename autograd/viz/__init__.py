@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         collapse_plan,
         cut_plan,
         group_key,
+        group_members,
         natural_key,
         parameter_groups,
     )
@@ -57,6 +58,7 @@ __all__ = [
     "grad_color",
     "graph_order",
     "group_key",
+    "group_members",
     "mark_path",
     "name_of",
     "names_from",

@@ -114,13 +114,19 @@ def natural_key(name: str) -> tuple[tuple[str | int, ...], str]:
     return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
 
 
-def collapse_plan(plan: Plan, group: Mapping[Value, str], how: str) -> Plan:
-    """Merge every group's value and op nodes into one node, which shows the value leaving the
-    group; constants fed to groups become one shared node per distinct value; drop inner edges."""
+def group_members(group: Mapping[Value, str]) -> dict[str, list[Value]]:
+    """{group name: its Values, in the order given}, the groups in natural order."""
     members: dict[str, list[Value]] = {}
     for v, k in group.items():
         members.setdefault(k, []).append(v)
-    gids = {k: f"g{j}" for j, k in enumerate(sorted(members, key=natural_key))}
+    return {k: members[k] for k in sorted(members, key=natural_key)}
+
+
+def collapse_plan(plan: Plan, group: Mapping[Value, str], how: str) -> Plan:
+    """Merge every group's value and op nodes into one node, which shows the value leaving the
+    group; constants fed to groups become one shared node per distinct value; drop inner edges."""
+    members = group_members(group)
+    gids = {k: f"g{j}" for j, k in enumerate(members)}
     owner: dict[str, str] = {}
     consts: dict[float, str] = {}  # NOTE: by value, so one input fed to 16 groups is one node
     for v, k in group.items():
