@@ -20,6 +20,7 @@ from autograd import vsum
 
 from . import data
 from .layers import ACTIVATIONS, MLP
+from .live import argmax, boundary_grid
 from .optim import SGD, Adam, AdamW, Optimizer
 from .schedules import CosineDecay, LinearDecay
 from .serialize import save
@@ -339,12 +340,8 @@ def _plot(
 
 def _decision_boundary(ax: Any, model: MLP, X: list[list[float]], y: list[Any], task: str) -> None:
     xs, ys = [p[0] for p in X], [p[1] for p in X]
-    pad = 0.5
-    x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
     res = 80  # grid points per side: enough for a smooth boundary, fast without a graph
-    gx = [x0 + (x1 - x0) * i / (res - 1) for i in range(res)]
-    gy = [y0 + (y1 - y0) * j / (res - 1) for j in range(res)]
-    out = predict(model, [[a, b] for b in gy for a in gx])
+    gx, gy, out = boundary_grid(model, X, res)
     if task == "binary":
         z = [out[j * res : (j + 1) * res] for j in range(res)]
         big = max(abs(v) for v in out) + 1.0
@@ -353,7 +350,7 @@ def _decision_boundary(ax: Any, model: MLP, X: list[list[float]], y: list[Any], 
         colors = ["tab:red" if t < 0.5 else "tab:blue" for t in y]
     else:
         k = max(y) + 1
-        z = [[_argmax(out[j * res + i]) for i in range(res)] for j in range(res)]
+        z = [[argmax(out[j * res + i]) for i in range(res)] for j in range(res)]
         palette = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"]
         ax.contourf(
             gx,
@@ -365,12 +362,8 @@ def _decision_boundary(ax: Any, model: MLP, X: list[list[float]], y: list[Any], 
         )
         colors = [palette[t % len(palette)] for t in y]
     ax.scatter(xs, ys, c=colors, s=22, edgecolors="black", linewidths=0.5)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-
-
-def _argmax(xs: list[float]) -> int:
-    return max(range(len(xs)), key=xs.__getitem__)
+    ax.set_xlim(gx[0], gx[-1])
+    ax.set_ylim(gy[0], gy[-1])
 
 
 if __name__ == "__main__":

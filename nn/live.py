@@ -156,14 +156,27 @@ def _loss(ax: Any, history: History, step: int, steps: int) -> None:
     ax.tick_params(labelsize=7)
 
 
+def boundary_grid(
+    model: Any, X: Sequence[Any], res: int, pad: float = 0.5
+) -> tuple[list[float], list[float], list[Any]]:
+    """(gx, gy, outputs): ``res`` points per axis over the 2-D rows of X, widened by ``pad``,
+    and the model's outputs at each grid point, row by row (gy outer, gx inner)."""
+    xs, ys = [float(r[0]) for r in X], [float(r[1]) for r in X]
+    x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+    gx = [x0 + (x1 - x0) * i / (res - 1) for i in range(res)]
+    gy = [y0 + (y1 - y0) * j / (res - 1) for j in range(res)]
+    return gx, gy, predict(model, [[a, b] for b in gy for a in gx])
+
+
+def argmax(xs: Sequence[float]) -> int:
+    return max(range(len(xs)), key=xs.__getitem__)
+
+
 def _boundary(ax: Any, model: Any, X: Sequence[Any], y: Sequence[Any]) -> None:
     xs, ys = [float(r[0]) for r in X], [float(r[1]) for r in X]
-    x0, x1, y0, y1 = min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5
-    gx = [x0 + (x1 - x0) * i / (GRID - 1) for i in range(GRID)]
-    gy = [y0 + (y1 - y0) * j / (GRID - 1) for j in range(GRID)]
-    out = predict(model, [[a, b] for b in gy for a in gx])
+    gx, gy, out = boundary_grid(model, X, GRID)
     if out and isinstance(out[0], list):  # several classes: the winning one
-        score = [float(max(range(len(o)), key=o.__getitem__)) for o in out]
+        score = [float(argmax(o)) for o in out]
         labels = [float(t) for t in y]
     else:
         score = [float(o) for o in out]
