@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from autograd.viz.format import format_number
+from autograd.viz.format import format_number, plural
 
 from .layout import shorten
 
@@ -25,7 +25,7 @@ def value_card(v: Any) -> str:
     parts.append(f"<span>grad <b>{escape(format_number(v.grad))}</b></span>")
     if v._op:
         n = len(v._parents)
-        what = f"{v._op} of {n} value{'s' if n != 1 else ''}" if n else v._op
+        what = f"{v._op} of {plural(n, 'value')}" if n else v._op
         parts.append(f'<span style="color:#6b7785">op {escape(what)}</span>')
     else:
         parts.append('<span style="color:#6b7785">leaf</span>')

@@ -220,7 +220,7 @@ class View:
     def _inputs(self, v: Value) -> list[tuple[str, float, bool]]:
         """Every input of v's op, constants included: (name, value, is a Value)."""
         out = []
-        for x in getattr(v, "_inputs", v._parents):
+        for x in v._inputs:
             if isinstance(x, Value):
                 out.append((self.names[x], x.data, True))
             elif x is not None:
