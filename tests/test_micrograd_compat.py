@@ -37,6 +37,7 @@ def demo_steps(Value, model, X, y, steps):
     return history
 
 
+@pytest.mark.slow  # 20 steps of the demo in both engines, about 5 s
 def test_demo_notebook_loop_trains_identically_from_micrograds_seeded_weights():
     X, y = nn.make_moons(n=40, noise=0.1, seed=3)
     theirs = micrograd_mlp(1337, 2, [16, 16, 1])
