@@ -52,11 +52,12 @@ def _walk(roots: tuple[Value, ...], held: list[tuple[Value, float]] | None) -> l
             if d is not None or db is not None:  # an op node: its parents go first
                 v._mark = entered
                 push(v)
-                # NOTE: the layout is read here, not through the _parents property: no tuple
-                # per node (the walk is over half of backward's time).
+                # NOTE: the layout is read here, not through _parents (no tuple per node), and
+                # a parent already finished is not pushed: 8% of the walk on the generic
+                # benchmark graph, 15% on the demo's, where each weight is reached 100 times.
                 if type(d) is tuple:
-                    stack += v._a
-                else:  # a parent already finished is not pushed (8% of the walk's time)
+                    stack += [p for p in v._a if p._mark is not finished]
+                else:
                     if d is not None and v._a._mark is not finished:
                         push(v._a)
                     if db is not None and v._b._mark is not finished:
