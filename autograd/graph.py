@@ -1,7 +1,6 @@
 """The graph walk: one iterative topological order, and the backward pass over it.
 
-Duck-typed over the node layout documented in ``value.Value`` (inputs ``_a``/``_b`` with local
-derivatives ``_da``/``_db``, or a tuple of parents in ``_a``); it imports nothing from ``value``.
+Duck-typed over the node layout documented in ``value.Value``: it imports nothing from ``value``.
 """
 
 from __future__ import annotations

@@ -85,14 +85,11 @@ def _unary_method(rule: Callable[[float], ops.Rule], op: str) -> Callable[..., V
         v.grad = 0.0
         v.label = ""
         v._mark = v._b = v._db = None
-        if _no_grad_blocks and not _recording.get():
-            v._op = ""
-            v._a = v._da = None
-            v._b = UNRECORDED
-            return v
         v._op = op
         v._a = self
         v._da = da
+        if _no_grad_blocks and not _recording.get():
+            _unrecord(v)
         return v
 
     return _named(unary_op, rule, op)
@@ -116,16 +113,13 @@ def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callabl
         v.grad = 0.0
         v.label = ""
         v._mark = None
-        if _no_grad_blocks and not _recording.get():
-            v._op = ""
-            v._a = v._da = v._db = None
-            v._b = UNRECORDED
-            return v
         v._op = op
         v._a = self
         v._da = da
         v._b = other
         v._db = db
+        if _no_grad_blocks and not _recording.get():
+            _unrecord(v)
         return v
 
     return _named(binary_op, rule, op)
@@ -334,17 +328,21 @@ def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     v.grad = 0.0
     v.label = ""
     v._mark = None
-    if _no_grad_blocks and not _recording.get():
-        v._op = ""
-        v._a = v._da = v._db = None
-        v._b = UNRECORDED
-        return v
     v._op = op
     v._a = a
     v._da = da
     v._b = b
     v._db = db
+    if _no_grad_blocks and not _recording.get():
+        _unrecord(v)
     return v
+
+
+def _unrecord(v: Value) -> None:
+    """Inside no_grad(): v becomes a leaf, marked as computed with recording off."""
+    v._op = ""
+    v._a = v._da = v._db = None
+    v._b = UNRECORDED
 
 
 def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -> Value:
