@@ -98,14 +98,15 @@ def backward(
         raise TypeError(f"backward: gradient must be a number, got {name}") from None
     # NOTE: leaves also restart from 0 and get their earlier grad added back at the end, so a
     # second identical call adds the very same float and the leaf grads double exactly.
+    watch = _finite_check(on_node) if check_finite else on_node
     held: list[tuple[Value, float]] = []
-    saved: list[float] = []  # every grad, to put back if it may raise midway
-    if check_finite or on_node is not None:
+    saved: list[float] = []  # every grad, to put back if watch raises midway
+    if watch is not None:
         saved = [v.grad for v in topological_order(root)]
     order = _walk((root,), held)  # the same order, resetting every grad on the way
     root.grad = seed
     try:
-        _propagate(order, check_finite, on_node)
+        _propagate(order, watch)
     except BaseException:
         for v, g in zip(order, saved):  # noqa: B905 (empty when nothing may raise)
             v.grad = g
@@ -115,17 +116,29 @@ def backward(
             v.grad += g
 
 
-def _propagate(
-    order: list[Value], check_finite: bool, on_node: Callable[[Value], None] | None
-) -> None:
-    """The chain rule over ``order``, from the root down: parent.grad += local * node.grad."""
-    for v in reversed(order):
+def _finite_check(on_node: Callable[[Value], None] | None) -> Callable[[Value], None]:
+    """A watch that raises FloatingPointError at the first node whose grad is NaN or inf."""
+
+    def watch(v: Value) -> None:
         g = v.grad
-        if check_finite and not math.isfinite(g):
+        if not math.isfinite(g):
             name = f"{v.label!r} " if v.label else ""
             raise FloatingPointError(f"backward: non-finite gradient {g!r} at node {name}{v!r}")
         if on_node is not None:
             on_node(v)
+
+    return watch
+
+
+def _propagate(order: list[Value], watch: Callable[[Value], None] | None) -> None:
+    """The chain rule over ``order``, from the root down: parent.grad += local * node.grad.
+
+    ``watch(v)`` sees each node when its grad is complete, before it flows on.
+    """
+    for v in reversed(order):
+        g = v.grad
+        if watch is not None:
+            watch(v)
         d = v._da
         if d is not None:
             if type(d) is tuple:
