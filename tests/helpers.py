@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -141,6 +143,14 @@ def moons_loss(n: int = 100):
     loss = nn.hinge([model(x) for x in X], y) + nn.l2(model, 1e-4)
     loss.backward()
     return loss, model
+
+
+def fresh_python(code: str) -> str:
+    """Run ``code`` in a new interpreter (imports start from nothing); its stdout. Fails the
+    test when the code raises, as an ``assert`` in it does."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 # --- micrograd side by side ---

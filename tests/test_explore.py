@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from helpers import neuron
+from helpers import fresh_python, neuron
 
 from autograd import Value, define_op, topological_order
 from autograd.explorer import explore, script_json, value_card
@@ -172,12 +172,9 @@ def test_every_value_in_the_graph_gets_a_record_in_a_small_graph():
 
 
 def test_explore_is_exported_lazily():
-    import subprocess
-    import sys
-
     code = (
         "import sys, autograd; assert 'autograd.explorer' not in sys.modules; "
         "assert 'explore' in autograd.__all__; from autograd import explore; "
         "assert explore.__module__ == 'autograd.explorer'"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    fresh_python(code)

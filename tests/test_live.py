@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from helpers import fresh_python
 
 from nn import MLP, fit, make_moons, make_regression, make_spiral
 from nn.live import LiveView, in_notebook
@@ -73,39 +74,22 @@ def test_outside_jupyter_live_true_draws_nothing_and_trains_the_same():
 
 def test_one_input_regression_and_several_classes_draw_too():
     shown = FakeDisplay()
-    X, y = make_regression(n=20, noise=0.1, seed=1)
-    fit(
-        MLP(1, [4, 1], seed=1),
-        X,
-        y,
-        loss="mse",
-        steps=1,
-        progress=False,
-        live=LiveView(1, display=shown),
-    )
-    X, y = make_spiral(n=30, noise=0.1, seed=1)
-    fit(
-        MLP(2, [4, 3], seed=1),
-        X,
-        y,
-        loss="cross_entropy",
-        steps=1,
-        progress=False,
-        live=LiveView(1, display=shown),
-    )
+    cases = [
+        (make_regression(n=20, noise=0.1, seed=1), MLP(1, [4, 1], seed=1), "mse"),
+        (make_spiral(n=30, noise=0.1, seed=1), MLP(2, [4, 3], seed=1), "cross_entropy"),
+    ]
+    for (X, y), model, loss in cases:
+        fit(model, X, y, loss=loss, steps=1, progress=False, live=LiveView(1, display=shown))
     assert len(shown.shown) == 4 and all(png.startswith(b"\x89PNG") for png in shown.shown)
 
 
 def test_fit_with_live_off_does_not_import_nn_live():
-    import subprocess
-    import sys
-
     code = (
         "import sys, nn; m = nn.MLP(2, [1], seed=0); "
         "nn.fit(m, [[0.0, 1.0], [1.0, 0.0]], [-1, 1], steps=1, progress=False); "
         "assert 'nn.live' not in sys.modules"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    fresh_python(code)
 
 
 def test_bad_live_arguments_name_themselves():

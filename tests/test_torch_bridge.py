@@ -6,12 +6,11 @@ bridge does without it.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import NEEDS_TORCH, all_close, inputs, mlps, torch_flat
+from helpers import NEEDS_TORCH, all_close, fresh_python, inputs, mlps, torch_flat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,10 +31,7 @@ def torch():
 
 def test_import_nn_does_not_import_torch():
     code = "import sys, nn, autograd; print('torch' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
+    assert fresh_python(code).strip() == "False"
 
 
 @pytest.mark.parametrize("convert", [nn.to_torch, nn.from_torch])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ graphviz = pytest.importorskip("graphviz")
 
 from helpers import (  # noqa: E402
     deep_graph,
+    fresh_python,
     needs_renderer,
     parse,
     small_graph,
@@ -29,7 +29,7 @@ def test_importing_autograd_leaves_the_drawing_code_and_graphviz_unimported():
         "assert not loaded, loaded; "
         "from autograd.viz import draw_dot, find_renderer"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    fresh_python(code)
 
 
 # --- rendering without a system Graphviz ---
