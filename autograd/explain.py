@@ -45,14 +45,18 @@ class Explanation:
     @property
     def matches(self) -> bool:
         """The path sum equals the engine's gradient up to rounding in the sums."""
-        scale = max([1.0, abs(self.engine)] + [abs(p.product) for p in self.paths])
-        return abs(self.total - self.engine) <= 1e-9 * scale
+        return _agree(self.total, self.engine, self.paths)
 
     def __str__(self) -> str:
         return self.text
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython shows the text
         printer.text(self.text)
+
+
+def _agree(total: float, engine: float, paths: tuple[ChainPath, ...] | list[ChainPath]) -> bool:
+    scale = max([1.0, abs(engine)] + [abs(p.product) for p in paths])
+    return abs(total - engine) <= 1e-9 * scale
 
 
 def count_paths(output: Value, wrt: Value, order: list[Value] | None = None) -> int:
@@ -161,7 +165,6 @@ def _text(
         lines.append(f"    product: {product} = {format_number(p.product)}")
     lines.append(f"  sum over paths:  {total:.10g}")
     lines.append(f"  engine gradient: {engine:.10g}")
-    scale = max([1.0, abs(engine)] + [abs(p.product) for p in paths])
-    verdict = "equal" if abs(total - engine) <= 1e-9 * scale else "DIFFERENT"
+    verdict = "equal" if _agree(total, engine, paths) else "DIFFERENT"
     lines.append(f"  {verdict} (difference {abs(total - engine):.2g})")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .graph import UNRECORDED, topological_order
+from .graph import check_recorded, topological_order
 from .ops import REGISTRY, as_float
 from .value import Value, enable_grad
 
@@ -31,11 +31,8 @@ def gradients(
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__}")
-    if output._b is UNRECORDED and not any(x is output for x in inputs):
-        raise RuntimeError(
-            "gradients: output was computed inside no_grad(), so no graph was recorded; "
-            "compute it outside the no_grad() block"
-        )
+    if not any(x is output for x in inputs):
+        check_recorded(output, "gradients")
     grads: dict[Value, Any] = {output: as_float(gradient)}
     for v in reversed(topological_order(output)):
         g = grads.get(v)

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 UNRECORDED = "computed inside no_grad()"
 
 
+def check_recorded(v: object, caller: str) -> None:
+    """Refuse a Value computed inside no_grad(): it has no graph to go back through."""
+    if getattr(v, "_b", None) is UNRECORDED:  # (a non-Value is refused by the walk)
+        raise RuntimeError(
+            f"{caller}: this Value was computed inside no_grad(), so no graph was recorded; "
+            "compute it outside the no_grad() block"
+        )
+
+
 def topological_order(*roots: Value) -> list[Value]:
     """Every node the roots depend on, each once and after all of its parents (and so each root
     after everything it depends on).
@@ -86,11 +95,7 @@ def backward(
     how ``step_through`` watches backward). With ``check_finite``, the first NaN or inf gradient
     raises FloatingPointError naming its node; on any error every ``.grad`` is put back.
     """
-    if getattr(root, "_b", None) is UNRECORDED:  # (a non-Value fails in the walk below)
-        raise RuntimeError(
-            "backward: this Value was computed inside no_grad(), so no graph was recorded; "
-            "compute it outside the no_grad() block"
-        )
+    check_recorded(root, "backward")
     try:
         seed = as_float(gradient)
     except TypeError:
