@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class GuardFailed(Exception):
-    pass
+    """Raised by generated code when a guard's comparison comes out the other way."""
 
 
 _NAMESPACE = {
@@ -93,14 +93,14 @@ def generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
     emit = lines.append
     for i, v in enumerate(plan.forward):
         if v._op:
-            inputs = v._inputs
-            texts = [name(x) for x in inputs]
             inline = source(v, pack)
             if inline is not None:
                 out, local = inline
                 emit(f"v{i} = {out}")
                 locals_of[i] = local
             else:
+                inputs = v._inputs
+                texts = [name(x) for x in inputs]
                 rule = rules.get(v._op)
                 if rule is None:
                     rule = rules[v._op] = _rule_name(v._op, rules)
