@@ -210,11 +210,13 @@ def softplus(a: float) -> Rule:
 def relu(a: float) -> Rule:
     if a > 0.0:
         return a, (1.0,)
-    return (a if a != a else 0.0), (0.0,)  # NOTE: NaN stays NaN, as in PyTorch
+    return (0.0, (0.0,)) if a == a else (a, (a,))  # NOTE: NaN in, NaN out and NaN slope
 
 
 def leaky_relu(a: float, slope: float) -> Rule:
-    return (a, (1.0,)) if a > 0.0 else (slope * a, (slope,))
+    if a > 0.0:
+        return a, (1.0,)
+    return (slope * a, (slope,)) if a == a else (a, (a,))  # NOTE: NaN in, NaN out
 
 
 def abs_(a: float) -> Rule:
@@ -304,10 +306,11 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("tanh", tanh, lambda out, a: (1.0 - out * out,), kind="activation"),
     Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation"),
     Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation"),
-    Op("relu", relu, lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
-       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)", (f"(1.0 if {a} > 0.0 else 0.0)",)),
+    Op("relu", relu, lambda out, a: (relu(a.data)[1][0],),
+       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
+                  (f"(1.0 if {a} > 0.0 else 0.0 if {a} == {a} else {a})",)),
        kind="activation"),
-    Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,),
+    Op("leaky_relu", leaky_relu, lambda out, a, s: (leaky_relu(a.data, s)[1][0],),
        kind="activation"),
     Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],)),
     Op("sin", sin, lambda out, a: (a.cos(),), kind="activation"),
