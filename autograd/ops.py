@@ -313,11 +313,13 @@ _SOFTPLUS_JS = "(a) => [(0 > a ? 0 : a) + Math.log1p(Math.exp(-Math.abs(a))), [s
 def relu(a: float) -> Rule:
     if a > 0.0:
         return a, (1.0,)
-    return (a if a != a else 0.0), (0.0,)  # NOTE: NaN stays NaN, as in PyTorch
+    return (0.0, (0.0,)) if a == a else (a, (a,))  # NOTE: NaN in, NaN out and NaN slope
 
 
 def leaky_relu(a: float, slope: float) -> Rule:
-    return (a, (1.0,)) if a > 0.0 else (slope * a, (slope,))
+    if a > 0.0:
+        return a, (1.0,)
+    return (slope * a, (slope,)) if a == a else (a, (a,))  # NOTE: NaN in, NaN out
 
 
 def abs_(a: float) -> Rule:
@@ -438,11 +440,12 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation",
        js="(a) => { const s = sigmoid(a); return [s, [s * (1 - s)]]; }"),
     Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation", js=_SOFTPLUS_JS),
-    Op("relu", relu, lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
-       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)", (f"(1.0 if {a} > 0.0 else 0.0)",)),
-       kind="activation", js="(a) => a > 0 ? [a, [1]] : [a !== a ? a : 0, [0]]"),
-    Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,),
-       kind="activation", js="(a, s) => a > 0 ? [a, [1]] : [s * a, [s]]"),
+    Op("relu", relu, lambda out, a: (relu(a.data)[1][0],),
+       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
+                  (f"(1.0 if {a} > 0.0 else 0.0 if {a} == {a} else {a})",)),
+       kind="activation", js="(a) => a > 0 ? [a, [1]] : a === a ? [0, [0]] : [a, [a]]"),
+    Op("leaky_relu", leaky_relu, lambda out, a, s: (leaky_relu(a.data, s)[1][0],),
+       kind="activation", js="(a, s) => a > 0 ? [a, [1]] : a === a ? [s * a, [s]] : [a, [a]]"),
     Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), js=_ABS_JS),
     Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", js=_SIN_JS),
     Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation", js=_COS_JS),
