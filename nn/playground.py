@@ -1,4 +1,4 @@
-"""``playground(model, X, y)``: train a model on 2-D points in the page, TensorFlow-Playground style.
+"""``playground(model, X, y)``: train a model on 2-D points in a page, as TF Playground does.
 
 The page draws the network (edges coloured by the weight's sign, as wide as its size), each
 neuron's output over the input plane, the data with the decision boundary and the loss curve,
@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd import Value
+from autograd import Value, topological_order, vsum
 
 from . import losses
 from .layers import MLP, Layer, Neuron
@@ -80,7 +80,8 @@ class Playground:
     def widget(self) -> Any:
         """The anywidget (made on first use): the same page, with its weights synced to Python."""
         if self._widget is None:
-            self._widget = _widget_class()(spec=json.dumps(self.spec))
+            esm = _script(self.spec) + "\nexport default { render };\n"
+            self._widget = _widget_class()(spec=json.dumps(self.spec), _esm=esm)
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -132,7 +133,9 @@ def playground(
     with a note saying why they do not train; past 64 neurons the network is not drawn.
     """
     if not isinstance(model, Module):
-        raise TypeError(f"playground: model must be a Module (an MLP, say), got {type(model).__name__}")
+        raise TypeError(
+            f"playground: model must be a Module (an MLP, say), got {type(model).__name__}"
+        )
     points = _points(X)
     labels = list(y) if isinstance(y, Sequence) and not isinstance(y, (str, bytes)) else None
     if labels is None:
@@ -268,9 +271,7 @@ def _train_graph(
     total = LOSSES[loss](scores, labels)
     if l2:
         total = total + losses.l2(params, l2)
-    from autograd import web
-
-    return web.program(total, leaves=params)
+    return _program(total, params, [])
 
 
 def _layers(model: Module) -> list[list[Neuron]] | None:
@@ -329,9 +330,20 @@ def _probe(model: Module, params: list[Value], network: dict[str, Any] | None) -
     else:
         out = model(x)
         outs = [out] if isinstance(out, Value) else list(out)
+    return _program(vsum(outs), [*x, *params], outs)
+
+
+def _program(root: Value, leaves: list[Value], outputs: list[Value]) -> dict[str, Any]:
+    """``autograd.web.program(root)`` with, for the page, the node index of each of ``leaves``
+    (-1 for one the graph does not reach) and of each of ``outputs``."""
     from autograd import web
 
-    return web.program(outs, leaves=[*x, *params])
+    index = {v: i for i, v in enumerate(topological_order(root))}
+    return {
+        "program": web.program(root),
+        "leaves": [index.get(v, -1) for v in leaves],
+        "outputs": [index[v] for v in outputs] if outputs else [index[root]],
+    }
 
 
 # --- the page ---
@@ -341,22 +353,24 @@ def _asset(name: str) -> str:
     return (resources.files("nn") / "web" / name).read_text(encoding="utf-8")
 
 
-def _script() -> str:
-    """The page's ES module: the engine of ``autograd.web``, then the playground's own code."""
+def _script(spec: dict[str, Any]) -> str:
+    """The page's script: autograd.web's engine, the generated ops its programs use, then the
+    playground's own code."""
     from autograd import web
 
-    return web.engine_js() + "\n" + _asset("playground.js")
+    names = [op for part in ("train", "probe") if spec[part] for op in spec[part]["program"]["ops"]]
+    return "\n".join((web.engine_js(), web.ops_js(names), _asset("playground.js")))
 
 
 def _page(spec: dict[str, Any]) -> str:
     data = json.dumps(spec).replace("</", "<\\/")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>chainrule playground</title>\n"
         f"<style>{_asset('playground.css')}</style></head>\n<body>\n"
         '<div class="crp-root"></div>\n'
         f'<script type="application/json" id="crp-spec">{data}</script>\n'
-        f"<script type=\"module\">\n{_script()}\n"
+        f'<script type="module">\n{_script(spec)}\n'
         "standalone(document.querySelector('.crp-root'), "
         "JSON.parse(document.getElementById('crp-spec').textContent));\n"
         "</script>\n</body></html>\n"
@@ -379,12 +393,18 @@ def _widget_class() -> Any:
                 "pg.to_html('playground.html') saves the page without it"
             ) from e
 
-        class PlaygroundWidget(anywidget.AnyWidget):  # type: ignore[misc]
-            _esm = _script() + "\nexport default { render };\n"
-            _css = _asset("playground.css")
-            spec = traitlets.Unicode("").tag(sync=True)
-            weights = traitlets.Dict().tag(sync=True)  # the page's parameters, by name
-            steps = traitlets.Int(0).tag(sync=True)
-
-        _WIDGET = PlaygroundWidget
+        # NOTE: made by type(), not a class statement: mypy --strict then passes with anywidget
+        # installed or not (a class statement needs an ignore exactly when it is missing)
+        _WIDGET = type(
+            "PlaygroundWidget",
+            (anywidget.AnyWidget,),
+            {
+                "_esm": "export default { render() {} };",  # each playground passes its own
+                "_css": _asset("playground.css"),
+                "spec": traitlets.Unicode("").tag(sync=True),
+                "weights": traitlets.Dict().tag(sync=True),  # the page's parameters, by name
+                "steps": traitlets.Int(0).tag(sync=True),
+                "__module__": __name__,
+            },
+        )
     return _WIDGET

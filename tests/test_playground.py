@@ -118,12 +118,21 @@ def test_spec_holds_the_data_the_labels_the_names_and_both_programs():
     s = pg.spec
     assert s["points"] == X and s["labels"] == [float(t) for t in y]
     assert s["names"] == list(model.state_dict()) and s["init"] == list(model.state_dict().values())
-    assert (s["lr"], s["l2"], s["loss"], s["classes"], s["threshold"]) == (0.05, 1e-4, "hinge", 1, 0.0)
+    assert (s["lr"], s["l2"], s["loss"], s["classes"], s["threshold"]) == (
+        0.05,
+        1e-4,
+        "hinge",
+        1,
+        0.0,
+    )
     assert s["train"] is not None and s["probe"] is not None
     layers = s["network"]["layers"]
     assert [len(layer) for layer in layers] == [4, 1]
     first = layers[0][0]
-    assert [s["names"][i] for i in first["w"]] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1"]
+    assert [s["names"][i] for i in first["w"]] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+    ]
     assert s["names"][first["b"]] == "layers.0.neurons.0.b" and first["act"] == "relu"
     x0, x1, y0, y1 = s["box"]
     assert x0 < min(p[0] for p in X) and x1 > max(p[0] for p in X)

@@ -298,7 +298,11 @@ def test_jupyterlab_widget_sends_its_weights_to_the_python_model_on_apply(
         "print('APPLIED' if err <= 1e-9 else f'DIFFERENT {err}', pg.steps)",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, tmp_path / "sync.ipynb")
     port, token = free_port(), "chainrule-test-token"
     env = {
@@ -330,6 +334,8 @@ def test_jupyterlab_widget_sends_its_weights_to_the_python_model_on_apply(
         page.goto(f"http://127.0.0.1:{port}/lab/tree/sync.ipynb?token={token}")
         cells_ = page.locator(".jp-NotebookPanel .jp-Cell")
         cells_.nth(2).wait_for(timeout=60_000)
+        # a cell run before the kernel is up is dropped: wait for it to say Idle
+        page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for(timeout=60_000)
 
         def run(i: int) -> None:
             cells_.nth(i).locator(".jp-InputArea-editor").click()

@@ -42,14 +42,63 @@ function rgb(c) {
 
 // --- the model: parameters, one training step, the plane's outputs ---
 
+// One of the spec's programs on chainrule.Program (autograd.web's engine): its leaves given
+// as a flat array (node index per entry, -1 for a leaf the graph does not reach), its outputs
+// read by node index. An op the engine refuses throws its OpError, with Python's message.
+class Runner {
+  constructor(part) {
+    this.program = new chainrule.Program(part.program);
+    if (!this.program.editable) throw new Error(this.program.why);
+    this.leaves = part.leaves;
+    this.outs = part.outputs;
+    this.outputs = part.outputs.length;
+  }
+
+  load(values, from) {
+    const leaves = this.leaves;
+    for (let i = from || 0; i < leaves.length; i++) if (leaves[i] >= 0) this.program.set(leaves[i], values[i]);
+  }
+
+  loss(values) {
+    this.load(values);
+    return this.program.forward();
+  }
+
+  grads(values) {
+    this.load(values);
+    this.program.forward();
+    this.program.backward();
+    return Float64Array.from(this.leaves, (i) => (i >= 0 ? this.program.grad(i) : 0));
+  }
+
+  // the outputs at a point (x1, x2), the other leaves as last loaded
+  at(x1, x2) {
+    const p = this.program;
+    if (this.leaves[0] >= 0) p.set(this.leaves[0], x1);
+    if (this.leaves[1] >= 0) p.set(this.leaves[1], x2);
+    p.forward();
+    return this.outs.map((i) => p.get(i));
+  }
+}
+
 class Trainer {
   constructor(spec) {
     this.spec = spec;
     this.init = Float64Array.from(spec.init);
     this.params = Float64Array.from(spec.init);
     this.grads = new Float64Array(spec.init.length);
-    this.train = spec.train ? new Runner(spec.train) : null;
-    this.probe = new Runner(spec.probe);
+    this.notes = [];
+    const make = (part, what) => {
+      if (!part) return null;
+      try {
+        return new Runner(part);
+      } catch (err) {
+        this.notes.push(`The page cannot ${what}: ${err.message}.`);
+        return null;
+      }
+    };
+    this.train = make(spec.train, "train this model");
+    this.probe = make(spec.probe, "draw the model's outputs");
     this.history = [];
     this.steps = 0;
     this.loss = this.train ? this.train.loss(this.params) : NaN;
@@ -70,13 +119,20 @@ class Trainer {
   // zero_grad(); loss.backward(); p.data -= lr * p.grad - or, when that would make the loss
   // (or a weight) non-finite, nothing at all and the reason
   step(lr) {
-    const grads = this.train.grads(this.params);
+    let grads, loss = NaN, bad = -1, refused = "";
     const next = new Float64Array(this.params.length);
-    for (let i = 0; i < next.length; i++) next[i] = this.params[i] - lr * grads[i];
-    const bad = next.findIndex((v) => !Number.isFinite(v));
-    const loss = bad < 0 ? this.train.loss(next) : NaN;
+    try {
+      grads = this.train.grads(this.params);
+      for (let i = 0; i < next.length; i++) next[i] = this.params[i] - lr * grads[i];
+      bad = next.findIndex((v) => !Number.isFinite(v));
+      if (bad < 0) loss = this.train.loss(next);
+    } catch (err) {
+      refused = err.message;
+    }
     if (!Number.isFinite(loss)) {
-      const what = bad >= 0 ? `the weight ${this.spec.names[bad]} ${next[bad]}` : `the loss ${loss}`;
+      this.train.loss(this.params); // the engine back on the kept weights
+      const what = refused ? `an op fail (${refused})` : bad >= 0
+        ? `the weight ${this.spec.names[bad]} ${next[bad]}` : `the loss ${loss}`;
       return `Step ${this.steps + 1} would make ${what}: training stopped, and the weights are ` +
         `still those of step ${this.steps}. Lower the learning rate (now ${lr}) or reset.`;
     }
@@ -96,16 +152,17 @@ class Trainer {
 
   // every probed output at every cell of the plane: out[k][j * grid + i], gy outer, gx inner
   plane() {
+    if (!this.probe) return null;
     const { grid, box } = this.spec;
     const outs = this.probe.outputs;
     const planes = Array.from({ length: outs }, () => new Float64Array(grid * grid));
     const leaves = new Float64Array(2 + this.params.length);
     leaves.set(this.params, 2);
+    this.probe.load(leaves, 2);
     for (let j = 0; j < grid; j++) {
-      leaves[1] = box[3] + (box[2] - box[3]) * j / (grid - 1); // top row first
+      const x2 = box[3] + (box[2] - box[3]) * j / (grid - 1); // top row first
       for (let i = 0; i < grid; i++) {
-        leaves[0] = box[0] + (box[1] - box[0]) * i / (grid - 1);
-        const vals = this.probe.forward(leaves);
+        const vals = this.probe.at(box[0] + (box[1] - box[0]) * i / (grid - 1), x2);
         for (let k = 0; k < outs; k++) planes[k][j * grid + i] = vals[k];
       }
     }
@@ -203,7 +260,7 @@ function render({ model, el }) {
   const stepText = h("span", { class: "crp-steps" }, "step 0");
   const lossText = h("span", { class: "crp-loss", "data-role": "loss" });
   const message = h("p", { class: "crp-message", "data-role": "message", role: "status" });
-  const notes = h("div", { class: "crp-notes" }, ...spec.notes.map((n) => h("p", {}, n)));
+  const notes = h("div", { class: "crp-notes" }, ...[...spec.notes, ...trainer.notes].map((n) => h("p", {}, n)));
   const bar = h("div", { class: "crp-bar" }, play, stepButton, reset,
     h("label", {}, "learning rate ", lrInput),
     h("label", { title: "edges show each weight's gradient instead of the weight" }, gradBox, " show gradients"),
@@ -317,6 +374,7 @@ function render({ model, el }) {
 
   function drawPlane() {
     const planes = trainer.plane();
+    if (!planes) return;
     const n = spec.grid;
     for (const c of cells) {
       let values;
