@@ -48,9 +48,15 @@ def quoted_numbers(text: str) -> list[tuple[str, float, float, bool]]:
     return found
 
 
+def source(cell) -> str:
+    """A cell's source as one string (nbformat joins it; the JSON on disk may hold lines)."""
+    text = cell.get("source", "")
+    return text if isinstance(text, str) else "".join(text)
+
+
 def cell_text(cell) -> str:
     """A code cell's source and the text of its outputs (streams, text/plain results)."""
-    parts = [cell.get("source", "")]
+    parts = [source(cell)]
     for out in cell.get("outputs", []):
         parts.append("".join(out.get("text", "")))
         parts.append("".join(out.get("data", {}).get("text/plain", "")))
@@ -76,7 +82,7 @@ def unbacked_numbers(nb) -> list[str]:
     for cell in nb["cells"]:
         if cell["cell_type"] != "markdown":
             continue
-        for written, value, half, percent in quoted_numbers(cell["source"]):
+        for written, value, half, percent in quoted_numbers(source(cell)):
             scales = (1.0, 100.0) if percent else (1.0,)
             tolerance = half * (1 + 1e-9)
             if not any(abs(b * k - value) <= tolerance for b in backing for k in scales):
