@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograd.value import Value
 from autograd.viz import Names, as_names
+from autograd.viz.format import writable
 
 from .card import value_card
 from .layout import layout, svg
@@ -124,7 +125,7 @@ def build_page(view: View, *, quiz: bool, title: str) -> str:
         "drawn": MAX_DRAWN,
     }
     return _asset("page.html").format(
-        title=html.escape(title),
+        title=html.escape(writable(title)),
         note=html.escape(view.note),
         css=_asset("explore.css"),
         js=_asset("explore.js"),
