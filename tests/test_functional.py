@@ -180,7 +180,9 @@ def test_gradients_of_one_value_instead_of_a_list_says_to_wrap_it():
 
 
 @pytest.mark.parametrize("transform", [grad, value_and_grad])
-@pytest.mark.parametrize("result", [lambda x: [x, x], lambda x: (x,), lambda x: "x", lambda x: None])
+@pytest.mark.parametrize(
+    "result", [lambda x: [x, x], lambda x: (x,), lambda x: "x", lambda x: None]
+)
 def test_a_function_returning_no_single_number_is_named_by_grad(transform, result):
     with pytest.raises(TypeError, match=rf"{transform.__name__}: f must return one number"):
         transform(result)(1.0)

@@ -334,5 +334,7 @@ def test_a_bad_optimizer_state_is_named_and_changes_nothing(path, value, error, 
 @pytest.mark.parametrize("make", [SGD, Adam, AdamW])
 def test_passing_the_parameters_method_uncalled_says_to_call_it(make):
     model = MLP(2, [3, 1], seed=0)
-    with pytest.raises(TypeError, match=rf"{make.__name__}: params is a method.*call it.*parameters\(\)"):
+    with pytest.raises(
+        TypeError, match=rf"{make.__name__}: params is a method.*call it.*parameters\(\)"
+    ):
         make(model.parameters, lr=0.1)
