@@ -1,6 +1,6 @@
 """Ops on any number of inputs: ``apply`` (any registered op, a user's own included), the
-many-input nodes ``vsum`` and ``dot`` (one node for a whole sum or neuron), and ``dense`` (a
-whole layer of neurons, each a ``dot`` node and its activation).
+many-input nodes ``vsum`` and ``dot`` (one node for a whole sum or neuron), and ``dense`` (one
+``dot`` node and its activation per row of weights, for a whole dense layer).
 
 They record nodes in the many-input layout described in ``value.Value``.
 """
