@@ -8,7 +8,11 @@ Each entry of ``OPS`` (an ``Op``) holds, side by side:
 - ``source(*names)``: the rule as Python text over its inputs' names, for ops that the tracer
   (``autograd.tracing``) writes out inline; n-ary ops also take ``pack``, which names a tuple;
 - ``symbol`` (what a drawing shows) and ``kind`` ("arithmetic", "function", "activation" or
-  "reduction"; drawings group a neuron's activation by it).
+  "reduction"; drawings group a neuron's activation by it);
+- ``display`` and ``formula``: the forward expression and each local derivative as text over
+  ``{0}``, ``{1}``, ... (the inputs) and ``{out}``, which the explorer fills with names, then
+  numbers (``"1 - {out}²"`` reads ``1 - tanh(u)²``, then ``1 - 0.46²``); for many inputs,
+  functions of their count.
 
 A new op is one entry here plus, at most, the one line in ``value.py`` that exposes it as a
 method; ``define_op`` adds a user's op to ``REGISTRY`` the same way. Imports only the standard
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
 Number = int | float
 Rule = tuple[float, tuple[float, ...]]
 Source = tuple[str, tuple[str, ...]]  # (out, locals) as Python expressions
+Template = tuple[str, ...] | Callable[[int], tuple[str, ...]]  # per input; n-ary: from a count
 
 
 class Op(NamedTuple):
@@ -66,6 +71,8 @@ class Op(NamedTuple):
     source: Callable[..., Source] | None = None  # (*input names) -> (out, locals), as text
     symbol: str = ""  # drawn instead of the name when set
     kind: str = "function"  # arithmetic, function, activation or reduction
+    formula: Template = ()  # d out / d input_i as text over {0}, {1}, ... and {out}
+    display: str | Callable[[int], str] = ""  # the forward as text; '' shows name({0}, ...)
 
 
 def domain_error(op: str, message: str) -> ValueError:
@@ -282,38 +289,57 @@ def _dot_expr(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*args[n : 2 * n], *args[:n], 1.0)
 
 
+def _dot_text(n: int) -> tuple[str, tuple[str, ...]]:
+    """dot's display and formulas over its n inputs (w_1..w_k, x_1..x_k, c)."""
+    k = (n - 1) // 2
+    terms = [f"{{{i}}}·{{{k + i}}}" for i in range(k)]
+    return " + ".join([*terms, f"{{{n - 1}}}"]), (
+        *(f"{{{k + i}}}" for i in range(k)),
+        *(f"{{{i}}}" for i in range(k)),
+        "1",
+    )
+
+
 # --- the table: every view of an op in one entry (inputs are Values in local_expr) ---
 # NOTE: laid out by hand, one op to a line or two, so that it reads as a table.
 
 # fmt: off
 OPS: dict[str, Op] = {op.name: op for op in (
     Op("add", add, lambda out, a, b: (1.0, 1.0), lambda a, b: (f"{a} + {b}", ("1.0", "1.0")),
-       symbol="+", kind="arithmetic"),
+       symbol="+", kind="arithmetic", formula=("1", "1"), display="{0} + {1}"),
     Op("sub", sub, lambda out, a, b: (1.0, -1.0), lambda a, b: (f"{a} - {b}", ("1.0", "-1.0")),
-       symbol="-", kind="arithmetic"),
+       symbol="−", kind="arithmetic", formula=("1", "-1"), display="{0} - {1}"),
     Op("mul", mul, lambda out, a, b: (b, a), lambda a, b: (f"{a} * {b}", (b, a)),
-       symbol="*", kind="arithmetic"),
-    Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b)), symbol="/", kind="arithmetic"),
+       symbol="×", kind="arithmetic", formula=("{1}", "{0}"), display="{0}·{1}"),
+    Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b)), symbol="÷", kind="arithmetic",
+       formula=("1/{1}", "-{0}/{1}²"), display="{0}/{1}"),
     Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",)),
-       symbol="-x", kind="arithmetic"),
-    Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="**", kind="arithmetic"),
-    Op("powv", powv, _powv_expr, symbol="**", kind="arithmetic"),
-    Op("exp", exp, lambda out, a: (out,), kind="activation"),
-    Op("log", log, lambda out, a: (1.0 / a,)),
-    Op("sqrt", sqrt, lambda out, a: (0.5 / out,)),
-    Op("tanh", tanh, lambda out, a: (1.0 - out * out,), kind="activation"),
-    Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation"),
-    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation"),
+       symbol="−x", kind="arithmetic", formula=("-1",), display="-{0}"),
+    Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="^", kind="arithmetic",
+       formula=("{1}·{0}^({1}-1)",), display="{0}^{1}"),
+    Op("powv", powv, _powv_expr, symbol="^", kind="arithmetic",
+       formula=("{1}·{0}^({1}-1)", "{out}·ln {0}"), display="{0}^{1}"),
+    Op("exp", exp, lambda out, a: (out,), kind="activation", formula=("{out}",)),
+    Op("log", log, lambda out, a: (1.0 / a,), formula=("1/{0}",), display="ln({0})"),
+    Op("sqrt", sqrt, lambda out, a: (0.5 / out,), formula=("1/(2·{out})",)),
+    Op("tanh", tanh, lambda out, a: (1.0 - out * out,), kind="activation",
+       formula=("1 - {out}²",)),
+    Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation",
+       formula=("{out}·(1 - {out})",), display="σ({0})"),
+    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation",
+       formula=("σ({0})",)),
     Op("relu", relu, lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
        lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)", (f"(1.0 if {a} > 0.0 else 0.0)",)),
-       kind="activation"),
+       kind="activation", formula=("1 if {0} > 0 else 0",)),
     Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,),
-       kind="activation"),
-    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],)),
-    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation"),
-    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation"),
-    Op("sum", sum_, lambda out, *t: (1.0,) * len(t), _sum_source, kind="reduction"),
-    Op("dot", dot, lambda out, *args: _dot_expr(args), _dot_source, kind="reduction"),
+       kind="activation", formula=("1 if {0} > 0 else {1}",)),
+    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), formula=("sign({0})",), display="|{0}|"),
+    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", formula=("cos({0})",)),
+    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation", formula=("-sin({0})",)),
+    Op("sum", sum_, lambda out, *t: (1.0,) * len(t), _sum_source, kind="reduction",
+       formula=lambda n: ("1",) * n, display=lambda n: " + ".join(f"{{{i}}}" for i in range(n))),
+    Op("dot", dot, lambda out, *args: _dot_expr(args), _dot_source, kind="reduction",
+       formula=lambda n: _dot_text(n)[1], display=lambda n: _dot_text(n)[0]),
 )}
 # fmt: on
 
@@ -331,6 +357,8 @@ def define_op(
     *,
     kind: str = "function",
     symbol: str = "",
+    formula: Template = (),
+    display: str | Callable[[int], str] = "",
 ) -> Callable[..., Value]:
     """Register an op of your own and return a function that applies it to Values and numbers.
 
@@ -338,8 +366,10 @@ def define_op(
     like the built-in rules above. ``local_expr(out, *inputs) -> local`` is optional: the same
     derivatives written with Value operations, needed only for higher-order derivatives.
     ``kind="activation"`` lets drawings count it as a neuron's activation; ``symbol`` is what
-    they show for it. Your own ops may be redefined (re-run a cell); built-ins may not. The
-    returned function's ``.op`` is the registered ``Op``.
+    they show for it; ``formula`` (one text per input over ``{0}``, ``{1}``, ... and ``{out}``,
+    e.g. ``("3·{0}²",)``) and ``display`` (``"{0}³"``) are what the explorer writes out. Your
+    own ops may be redefined (re-run a cell); built-ins may not. The returned function's ``.op``
+    is the registered ``Op``.
     """
     if not isinstance(name, str) or not name:
         raise ValueError("define_op: name must be a non-empty string")
@@ -349,7 +379,17 @@ def define_op(
         raise TypeError(f"define_op: rule must be callable, got {type(rule).__name__}")
     if kind not in KINDS:
         raise ValueError(f"define_op: kind must be one of {sorted(KINDS)}, got {kind!r}")
-    op = REGISTRY[name] = Op(name, _checked(name, rule), local_expr, symbol=str(symbol), kind=kind)
+    if not (callable(formula) or isinstance(formula, tuple)):
+        raise TypeError(f"define_op: formula must be a tuple of str, got {type(formula).__name__}")
+    op = REGISTRY[name] = Op(
+        name,
+        _checked(name, rule),
+        local_expr,
+        symbol=str(symbol),
+        kind=kind,
+        formula=formula,
+        display=display,
+    )
     from .nary import apply  # NOTE: Values sit above the table; only a user's op needs them
 
     def apply_op(*inputs: Any) -> Value:

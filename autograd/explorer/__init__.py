@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from autograd.value import Value
-from autograd.viz import Names, as_names
+from autograd.viz import Names, as_names, legend_html
 
 from .card import value_card
 from .layout import layout, svg
@@ -129,6 +129,7 @@ def build_page(view: View, *, quiz: bool, title: str) -> str:
         css=_asset("explore.css"),
         js=_asset("explore.js"),
         svg=svg(boxes, width, height),
+        legend=legend_html(),
         groups="\n".join(drawings),
         data=script_json(data),
     )
