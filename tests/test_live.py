@@ -80,7 +80,9 @@ def test_one_input_regression_and_several_classes_draw_too():
     ]
     for (X, y), model, loss in cases:
         fit(model, X, y, loss=loss, steps=1, progress=False, live=LiveView(1, display=shown))
-    assert len(shown.shown) == 4 and all(png.startswith(b"\x89PNG") for png in shown.shown)
+    assert (
+        len(shown.shown) == 2
+    )  # one step, one picture and all(png.startswith(b"\x89PNG") for png in shown.shown)
 
 
 def test_fit_with_live_off_does_not_import_nn_live():
@@ -105,3 +107,81 @@ def test_a_zero_gradient_shows_as_the_floor_of_the_heat_map():
     from nn.live import _log
 
     assert _log(0.0) == -6.0 and _log(100.0) == 2.0 and math.isnan(_log(math.inf))
+
+
+class FakeClock:
+    """Seconds that move only when told: each training step (fit's callback) and each picture
+    take as long as the test says, whatever the machine is doing."""
+
+    def __init__(self, per_step: float) -> None:
+        self.now = 0.0
+        self.per_step = per_step
+
+    def __call__(self) -> float:
+        return self.now
+
+    def step(self, step, history) -> bool:
+        self.now += self.per_step
+        return False
+
+
+class TimedView(LiveView):
+    """A LiveView whose pictures cost ``draw`` fake seconds and no real drawing."""
+
+    def __init__(self, clock: FakeClock, draw: float, **kw) -> None:
+        super().__init__(display=FakeDisplay(), clock=clock, **kw)
+        self.draw, self.drawn = draw, []
+
+    def render(self, step, history) -> bytes:
+        self.clock.now += self.draw
+        self.drawn.append(step)
+        return b"\x89PNG"
+
+
+def run_timed(view: TimedView, steps: int = 100):
+    X, y = make_moons(n=10, noise=0.1, seed=3)
+    fit(MLP(2, [2, 1], seed=3), X, y, steps=steps, progress=False, live=view,
+        callback=view.clock.step)  # fmt: skip
+    return view.drawn
+
+
+def test_a_100_step_run_of_fast_steps_shows_a_picture_every_interval_and_the_last():
+    clock = FakeClock(per_step=0.0625)  # 6.25 s of training (binary fractions: exact sums)
+    drawn = run_timed(TimedView(clock, draw=0.0))
+    assert drawn == list(range(0, 100, 4)) + [99]  # 0.2 s is 4 steps: 26 pictures
+
+
+def test_slow_pictures_are_drawn_less_often_so_drawing_stays_near_a_third_of_the_run():
+    clock = FakeClock(per_step=0.0625)
+    view = TimedView(clock, draw=0.375)  # each picture costs 6 steps' time: wait 12 after it
+    drawn = run_timed(view)
+    # the first picture's cost (imports, making the figure) does not set the wait
+    assert drawn == [0, 4, 16, 28, 40, 52, 64, 76, 88, 99]
+    assert view.seconds / clock.now <= 0.4
+
+
+def test_a_longer_interval_means_fewer_pictures():
+    drawn = run_timed(TimedView(FakeClock(per_step=0.0625), draw=0.0, interval=1.0))
+    assert drawn == list(range(0, 100, 16)) + [99]
+
+
+def test_the_last_step_is_not_drawn_twice():
+    drawn = run_timed(TimedView(FakeClock(per_step=0.0625), draw=0.0), steps=9)
+    assert drawn == [0, 4, 8]
+
+
+def test_the_loss_panel_has_labelled_axes_and_a_legend():
+    view = LiveView(1, display=FakeDisplay())
+    train(view)
+    ax = view._figure.loss_ax
+    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loss", "training accuracy"]
+    legend = view._figure.boundary_ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["score > 0", "score < 0", "score = 0"]
+
+
+def test_bad_interval_names_itself():
+    with pytest.raises(ValueError, match="interval must be >= 0"):
+        LiveView(interval=-1.0)
+    with pytest.raises(TypeError, match="interval must be seconds"):
+        LiveView(interval="0.2")  # type: ignore[arg-type]
