@@ -7,6 +7,7 @@ sum against the engine's own gradient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,9 @@ class Explanation:
 
 
 def _agree(total: float, engine: float, paths: tuple[ChainPath, ...] | list[ChainPath]) -> bool:
+    """Equal up to rounding when both are finite; otherwise the same inf, or both NaN."""
+    if not (math.isfinite(total) and math.isfinite(engine)):
+        return total == engine or (math.isnan(total) and math.isnan(engine))
     scale = max([1.0, abs(engine)] + [abs(p.product) for p in paths])
     return abs(total - engine) <= 1e-9 * scale
 
@@ -166,5 +170,8 @@ def _text(
     lines.append(f"  sum over paths:  {total:.10g}")
     lines.append(f"  engine gradient: {engine:.10g}")
     verdict = "equal" if _agree(total, engine, paths) else "DIFFERENT"
-    lines.append(f"  {verdict} (difference {abs(total - engine):.2g})")
+    if math.isfinite(total) and math.isfinite(engine):
+        lines.append(f"  {verdict} (difference {abs(total - engine):.2g})")
+    else:
+        lines.append(f"  {verdict} (sum {total}, engine {engine})")
     return "\n".join(lines)

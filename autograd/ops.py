@@ -7,6 +7,9 @@ Each entry of ``OPS`` (an ``Op``) holds, side by side:
   ``grad(grad(f))`` differentiates), or None for a first-order-only op;
 - ``source(*names)``: the rule as Python text over its inputs' names, for ops that the tracer
   (``autograd.tracing``) writes out inline; n-ary ops also take ``pack``, which names a tuple;
+- ``js``: the rule in JavaScript, a function text ``(a, b) => [out, [locals]]`` that throws
+  ``fail(kind, message)`` where the rule raises (same message); it may call the helpers in
+  ``JS_HELPERS`` (Python's ``**``, ``sum`` and stable sigmoid). ``autograd.web`` runs it in pages;
 - ``symbol`` (what a drawing shows) and ``kind`` ("arithmetic", "function", "activation" or
   "reduction"; drawings group a neuron's activation by it);
 - ``display`` and ``formula``: the forward expression and each local derivative as text over
@@ -71,6 +74,7 @@ class Op(NamedTuple):
     source: Callable[..., Source] | None = None  # (*input names) -> (out, locals), as text
     symbol: str = ""  # drawn instead of the name when set
     kind: str = "function"  # arithmetic, function, activation or reduction
+    js: str | None = None  # the rule as a JavaScript function text (see JS_HELPERS)
     formula: Template = ()  # d out / d input_i as text over {0}, {1}, ... and {out}
     display: str | Callable[[int], str] = ""  # the forward as text; '' shows name({0}, ...)
 
@@ -114,6 +118,13 @@ def div(a: float, b: float) -> Rule:
     return a / b, (inv, -a * inv * inv)
 
 
+_DIV_JS = """(a, b) => {
+  if (b === 0) throw fail("ZeroDivisionError", `div: division by zero (${repr(a)} / ${repr(b)})`);
+  const inv = 1 / b;
+  return [a / b, [inv, -a * inv * inv]];
+}"""
+
+
 def neg(a: float) -> Rule:
     return -a, (-1.0,)
 
@@ -135,6 +146,20 @@ def pow(a: float, k: float) -> Rule:
     return out, (k * _slope_power(a, k - 1.0),)
 
 
+_POW_JS = """(a, k) => {
+  if (k === 0) return [1, [0]];
+  if (a !== a || k !== k) return [NaN, [NaN]];
+  if (a === 0) {
+    if (k < 0) throw fail("ZeroDivisionError", `pow: 0.0 ** ${repr(k)} (zero to a negative power)`);
+    return [0, [k >= 1 ? k * pypow(0, k - 1) : Infinity]];
+  }
+  if (a < 0 && !Number.isInteger(k)) {
+    throw fail("ValueError", `pow: negative base ${repr(a)} to the non-integer power ${repr(k)}`);
+  }
+  return [power(a, k), [k * pypow(a, k - 1)]];
+}"""
+
+
 def powv(a: float, b: float) -> Rule:
     """a ** b with both sides variable; d/da = b * a**(b-1), d/db = out * ln a."""
     if a != a or b != b:  # NaN in, NaN out
@@ -152,6 +177,18 @@ def powv(a: float, b: float) -> Rule:
     )
 
 
+_POWV_JS = """(a, b) => {
+  if (a !== a || b !== b) return [NaN, [NaN, NaN]];
+  if (a > 0) {
+    const out = power(a, b);
+    return [out, [b * pypow(a, b - 1), out * Math.log(a)]];
+  }
+  if (a === 0 && b > 0) return [0, [b >= 1 ? b * pypow(0, b - 1) : Infinity, 0]];
+  throw fail("ValueError", `pow: base ${repr(a)} must be > 0 (or 0 with a positive exponent) ` +
+    `when the exponent ${repr(b)} is differentiable`);
+}"""
+
+
 def _power(a: float, k: float) -> float:
     try:
         return float(a**k)
@@ -167,6 +204,46 @@ def _slope_power(a: float, k: float) -> float:
         return math.copysign(math.inf, a if float(k).is_integer() and k % 2 else 1.0)
 
 
+# The JavaScript twins of _power, _slope_power and _sigmoid, and Python's sum() of floats, for
+# the ``js`` forms below. ``fail(kind, message)`` and ``repr(x)`` (Python's float repr) come from
+# the page's engine; COMPENSATED is true where Python's sum() is compensated (3.12 and later).
+JS_HELPERS = """\
+// C's pow, as Python's float ** has it: 1 ** k = 1 and (-1) ** +-inf = 1 (Math.pow says NaN).
+// Past the largest float it is +-inf, as _slope_power has it.
+function pypow(a, k) {
+  if (a === 1 || (a === -1 && (k === Infinity || k === -Infinity))) return 1;
+  return Math.pow(a, k);
+}
+// a ** k as a value: overflow from finite numbers is an error, as in Python.
+function power(a, k) {
+  const out = pypow(a, k);
+  if (!isFinite(out) && isFinite(a) && isFinite(k)) {
+    throw fail("OverflowError", `pow: ${repr(a)} ** ${repr(k)} overflows a float`);
+  }
+  return out;
+}
+// Two branches so that exp never overflows: e**-a for a >= 0, e**a for a < 0.
+function sigmoid(a) {
+  if (a >= 0) return 1 / (1 + Math.exp(-a));
+  const e = Math.exp(a);
+  return e / (1 + e);
+}
+// Python's sum(xs, start) over floats, left to right: plain before 3.12, then Neumaier's
+// compensated sum (CPython's bltinmodule.c). xs is read from index first on.
+function pysum(start, xs, first) {
+  let f = start, c = 0;
+  for (let i = first; i < xs.length; i++) {
+    const x = xs[i];
+    if (!COMPENSATED) { f += x; continue; }
+    const t = f + x;
+    c += Math.abs(f) >= Math.abs(x) ? (f - t) + x : (x - t) + f;
+    f = t;
+  }
+  return c !== 0 && isFinite(c) ? f + c : f;
+}
+"""
+
+
 # --- elementary functions ---
 
 
@@ -178,10 +255,25 @@ def exp(a: float) -> Rule:
     return out, (out,)
 
 
+_EXP_JS = """(a) => {
+  const out = Math.exp(a);
+  if (out === Infinity && a !== Infinity) {
+    throw fail("OverflowError", `exp: exp(${repr(a)}) overflows a float`);
+  }
+  return [out, [out]];
+}"""
+
+
 def log(a: float) -> Rule:
     if not a > 0.0 and a == a:
         raise domain_error("log", f"input must be > 0, got {a!r}")
     return math.log(a), (1.0 / a,)
+
+
+_LOG_JS = """(a) => {
+  if (!(a > 0) && a === a) throw fail("ValueError", `log: input must be > 0, got ${repr(a)}`);
+  return [Math.log(a), [1 / a]];
+}"""
 
 
 def sqrt(a: float) -> Rule:
@@ -189,6 +281,13 @@ def sqrt(a: float) -> Rule:
         raise domain_error("sqrt", f"input must be >= 0, got {a!r}")
     out = math.sqrt(a)
     return out, (0.5 / out if out else math.inf,)
+
+
+_SQRT_JS = """(a) => {
+  if (a < 0) throw fail("ValueError", `sqrt: input must be >= 0, got ${repr(a)}`);
+  const out = Math.sqrt(a);
+  return [out, [out !== 0 ? 0.5 / out : Infinity]];  // NaN is true in Python's "if out"
+}"""
 
 
 def tanh(a: float) -> Rule:
@@ -214,14 +313,20 @@ def softplus(a: float) -> Rule:
     return out, (_sigmoid(a),)
 
 
+# NOTE: max(a, 0.0) keeps a NaN (and -0.0), as Python's max does; Math.max would not.
+_SOFTPLUS_JS = "(a) => [(0 > a ? 0 : a) + Math.log1p(Math.exp(-Math.abs(a))), [sigmoid(a)]]"
+
+
 def relu(a: float) -> Rule:
     if a > 0.0:
         return a, (1.0,)
-    return (a if a != a else 0.0), (0.0,)  # NOTE: NaN stays NaN, as in PyTorch
+    return (0.0, (0.0,)) if a == a else (a, (a,))  # NOTE: NaN in, NaN out and NaN slope
 
 
 def leaky_relu(a: float, slope: float) -> Rule:
-    return (a, (1.0,)) if a > 0.0 else (slope * a, (slope,))
+    if a > 0.0:
+        return a, (1.0,)
+    return (slope * a, (slope,)) if a == a else (a, (a,))  # NOTE: NaN in, NaN out
 
 
 def abs_(a: float) -> Rule:
@@ -232,16 +337,35 @@ def abs_(a: float) -> Rule:
     return (0.0, (0.0,)) if a == 0.0 else (a, (a,))  # NOTE: NaN in, NaN out
 
 
+_ABS_JS = "(a) => a > 0 ? [a, [1]] : a < 0 ? [-a, [-1]] : a === 0 ? [0, [0]] : [a, [a]]"
+
+
 def sin(a: float) -> Rule:
     if math.isinf(a):
         raise domain_error("sin", f"input must be finite, got {a!r}")
     return math.sin(a), (math.cos(a),)
 
 
+_SIN_JS = """(a) => {
+  if (a === Infinity || a === -Infinity) {
+    throw fail("ValueError", `sin: input must be finite, got ${repr(a)}`);
+  }
+  return [Math.sin(a), [Math.cos(a)]];
+}"""
+
+
 def cos(a: float) -> Rule:
     if math.isinf(a):
         raise domain_error("cos", f"input must be finite, got {a!r}")
     return math.cos(a), (-math.sin(a),)
+
+
+_COS_JS = """(a) => {
+  if (a === Infinity || a === -Infinity) {
+    throw fail("ValueError", `cos: input must be finite, got ${repr(a)}`);
+  }
+  return [Math.cos(a), [-Math.sin(a)]];
+}"""
 
 
 # --- many inputs, one node ---
@@ -257,6 +381,14 @@ def dot(*args: float) -> Rule:
     w, x = args[:n], args[n : 2 * n]
     # NOTE: summed left to right from c, like micrograd's Neuron, by the built-in sum.
     return sum(map(_mul, w, x), args[-1]), (*x, *w, 1.0)
+
+
+_SUM_JS = "(...t) => [t.length ? pysum(0 + t[0], t, 1) : 0, t.map(() => 1)]"
+
+_DOT_JS = """(...args) => {
+  const n = (args.length - 1) >> 1, w = args.slice(0, n), x = args.slice(n, 2 * n);
+  return [pysum(args[2 * n], w.map((wi, i) => wi * x[i]), 0), [...x, ...w, 1]];
+}"""
 
 
 def pack(names: Sequence[str]) -> str:
@@ -306,40 +438,53 @@ def _dot_text(n: int) -> tuple[str, tuple[str, ...]]:
 # fmt: off
 OPS: dict[str, Op] = {op.name: op for op in (
     Op("add", add, lambda out, a, b: (1.0, 1.0), lambda a, b: (f"{a} + {b}", ("1.0", "1.0")),
-       symbol="+", kind="arithmetic", formula=("1", "1"), display="{0} + {1}"),
+       symbol="+", kind="arithmetic", js="(a, b) => [a + b, [1, 1]]",
+       formula=("1", "1"), display="{0} + {1}"),
     Op("sub", sub, lambda out, a, b: (1.0, -1.0), lambda a, b: (f"{a} - {b}", ("1.0", "-1.0")),
-       symbol="−", kind="arithmetic", formula=("1", "-1"), display="{0} - {1}"),
+       symbol="−", kind="arithmetic", js="(a, b) => [a - b, [1, -1]]",
+       formula=("1", "-1"), display="{0} - {1}"),
     Op("mul", mul, lambda out, a, b: (b, a), lambda a, b: (f"{a} * {b}", (b, a)),
-       symbol="×", kind="arithmetic", formula=("{1}", "{0}"), display="{0}·{1}"),
+       symbol="×", kind="arithmetic", js="(a, b) => [a * b, [b, a]]",
+       formula=("{1}", "{0}"), display="{0}·{1}"),
     Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b)), symbol="÷", kind="arithmetic",
-       formula=("1/{1}", "-{0}/{1}²"), display="{0}/{1}"),
+       js=_DIV_JS, formula=("1/{1}", "-{0}/{1}²"), display="{0}/{1}"),
     Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",)),
-       symbol="−x", kind="arithmetic", formula=("-1",), display="-{0}"),
+       symbol="−x", kind="arithmetic", js="(a) => [-a, [-1]]",
+       formula=("-1",), display="-{0}"),
     Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="^", kind="arithmetic",
-       formula=("{1}·{0}^({1}-1)",), display="{0}^{1}"),
-    Op("powv", powv, _powv_expr, symbol="^", kind="arithmetic",
+       js=_POW_JS, formula=("{1}·{0}^({1}-1)",), display="{0}^{1}"),
+    Op("powv", powv, _powv_expr, symbol="^", kind="arithmetic", js=_POWV_JS,
        formula=("{1}·{0}^({1}-1)", "{out}·ln {0}"), display="{0}^{1}"),
-    Op("exp", exp, lambda out, a: (out,), kind="activation", formula=("{out}",)),
-    Op("log", log, lambda out, a: (1.0 / a,), formula=("1/{0}",), display="ln({0})"),
-    Op("sqrt", sqrt, lambda out, a: (0.5 / out,), formula=("1/(2·{out})",)),
+    Op("exp", exp, lambda out, a: (out,), kind="activation", js=_EXP_JS, formula=("{out}",)),
+    Op("log", log, lambda out, a: (1.0 / a,), js=_LOG_JS, formula=("1/{0}",), display="ln({0})"),
+    Op("sqrt", sqrt, lambda out, a: (0.5 / out,), js=_SQRT_JS, formula=("1/(2·{out})",)),
     Op("tanh", tanh, lambda out, a: (1.0 - out * out,), kind="activation",
+       js="(a) => { const t = Math.tanh(a); return [t, [1 - t * t]]; }",
        formula=("1 - {out}²",)),
     Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation",
+       js="(a) => { const s = sigmoid(a); return [s, [s * (1 - s)]]; }",
        formula=("{out}·(1 - {out})",), display="σ({0})"),
-    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation",
+    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation", js=_SOFTPLUS_JS,
        formula=("σ({0})",)),
-    Op("relu", relu, lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
-       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)", (f"(1.0 if {a} > 0.0 else 0.0)",)),
-       kind="activation", formula=("1 if {0} > 0 else 0",)),
-    Op("leaky_relu", leaky_relu, lambda out, a, s: (1.0 if a.data > 0.0 else s,),
-       kind="activation", formula=("1 if {0} > 0 else {1}",)),
-    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), formula=("sign({0})",), display="|{0}|"),
-    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", formula=("cos({0})",)),
-    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation", formula=("-sin({0})",)),
+    Op("relu", relu, lambda out, a: (relu(a.data)[1][0],),
+       lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
+                  (f"(1.0 if {a} > 0.0 else 0.0 if {a} == {a} else {a})",)),
+       kind="activation", js="(a) => a > 0 ? [a, [1]] : a === a ? [0, [0]] : [a, [a]]",
+       formula=("1 if {0} > 0 else 0",)),
+    Op("leaky_relu", leaky_relu, lambda out, a, s: (leaky_relu(a.data, s)[1][0],),
+       kind="activation", js="(a, s) => a > 0 ? [a, [1]] : a === a ? [s * a, [s]] : [a, [a]]",
+       formula=("1 if {0} > 0 else {1}",)),
+    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), js=_ABS_JS,
+       formula=("sign({0})",), display="|{0}|"),
+    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", js=_SIN_JS,
+       formula=("cos({0})",)),
+    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation", js=_COS_JS,
+       formula=("-sin({0})",)),
     Op("sum", sum_, lambda out, *t: (1.0,) * len(t), _sum_source, kind="reduction",
-       formula=lambda n: ("1",) * n, display=lambda n: " + ".join(f"{{{i}}}" for i in range(n))),
+       js=_SUM_JS, formula=lambda n: ("1",) * n,
+       display=lambda n: " + ".join(f"{{{i}}}" for i in range(n))),
     Op("dot", dot, lambda out, *args: _dot_expr(args), _dot_source, kind="reduction",
-       formula=lambda n: _dot_text(n)[1], display=lambda n: _dot_text(n)[0]),
+       js=_DOT_JS, formula=lambda n: _dot_text(n)[1], display=lambda n: _dot_text(n)[0]),
 )}
 # fmt: on
 
@@ -357,6 +502,7 @@ def define_op(
     *,
     kind: str = "function",
     symbol: str = "",
+    js: str | None = None,
     formula: Template = (),
     display: str | Callable[[int], str] = "",
 ) -> Callable[..., Value]:
@@ -366,10 +512,12 @@ def define_op(
     like the built-in rules above. ``local_expr(out, *inputs) -> local`` is optional: the same
     derivatives written with Value operations, needed only for higher-order derivatives.
     ``kind="activation"`` lets drawings count it as a neuron's activation; ``symbol`` is what
-    they show for it; ``formula`` (one text per input over ``{0}``, ``{1}``, ... and ``{out}``,
-    e.g. ``("3·{0}²",)``) and ``display`` (``"{0}³"``) are what the explorer writes out. Your
-    own ops may be redefined (re-run a cell); built-ins may not. The returned function's ``.op``
-    is the registered ``Op``.
+    they show for it. ``js`` is the rule in JavaScript, in the form of the built-ins' ``js``
+    (``"(a, b) => [out, [d out/da, d out/db]]"``): without it a page that recomputes the graph
+    (``explore``) shows it read-only. ``formula`` (one text per input over ``{0}``, ``{1}``, ...
+    and ``{out}``, e.g. ``("3·{0}²",)``) and ``display`` (``"{0}³"``) are what the explorer
+    writes out. Your own ops may be redefined (re-run a cell); built-ins may not. The returned
+    function's ``.op`` is the registered ``Op``.
     """
     if not isinstance(name, str) or not name:
         raise ValueError("define_op: name must be a non-empty string")
@@ -379,17 +527,21 @@ def define_op(
         raise TypeError(f"define_op: rule must be callable, got {type(rule).__name__}")
     if kind not in KINDS:
         raise ValueError(f"define_op: kind must be one of {sorted(KINDS)}, got {kind!r}")
+    if js is not None and not isinstance(js, str):
+        raise TypeError(f"define_op: js must be JavaScript text (a str), got {type(js).__name__}")
     if not (callable(formula) or isinstance(formula, tuple)):
         raise TypeError(f"define_op: formula must be a tuple of str, got {type(formula).__name__}")
-    op = REGISTRY[name] = Op(
+    op = Op(
         name,
         _checked(name, rule),
         local_expr,
         symbol=str(symbol),
         kind=kind,
+        js=js,
         formula=formula,
         display=display,
     )
+    REGISTRY[name] = op
     from .nary import apply  # NOTE: Values sit above the table; only a user's op needs them
 
     def apply_op(*inputs: Any) -> Value:

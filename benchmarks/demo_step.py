@@ -2,14 +2,18 @@
 
 MLP(2, [16, 16, 1]) on 100 two-moons points, hinge loss + 1e-4 * L2, one SGD update:
 micrograd, chainrule (eager), chainrule compiled (``autograd.tracing``) and a hand-written
-step on plain floats (the floor for pure Python). All start from micrograd's initial weights.
+step on plain floats that does the same arithmetic (forward, backward for every sample, update)
+building no graph. All start from micrograd's initial weights, and ``runners`` can put each
+back there, so that every engine is timed on the same steps from the same weights.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable
+from functools import partial
 from itertools import repeat
 from operator import add, mul
 from typing import Any
@@ -152,10 +156,13 @@ def float_step(
             pres.append(z)
             acts.append(z if i == last else [a if a > 0.0 else 0.0 for a in z])
         margin = 1.0 - t * acts[-1][0]
-        if margin <= 0.0:
-            continue
-        data_loss += margin
-        g = [-t * scale]
+        # NOTE: a sample past the margin still goes through backward, as in every engine (its
+        # gradient is 0): the floor does the same work, not less.
+        if margin > 0.0:
+            data_loss += margin
+            g = [-t * scale]
+        else:
+            g = [0.0]
         for i in range(last, -1, -1):
             if i != last:
                 g = [gi if zi > 0.0 else 0.0 for gi, zi in zip(g, pres[i], strict=False)]
@@ -175,6 +182,59 @@ def float_step(
         for w, gw in zip([*W, B], [*gW, gB], strict=False):
             w[:] = [wi - LR * gi for wi, gi in zip(w, gw, strict=False)]
     return data_loss * scale + ALPHA * reg
+
+
+# --- every engine from the same weights ---
+
+Step = Callable[[], float]
+
+
+def runners(
+    sizes: list[int], X: list[list[float]], y: list[float], seed: int
+) -> tuple[float, dict[str, tuple[Step, Callable[[], None]]]]:
+    """For each engine, ``(step, reset)``: ``reset()`` puts its weights back to micrograd's
+    initial ones (untimed), so all engines are timed on the same steps from the same weights.
+    Also the seconds the compiled step took to trace and generate its code (its first call)."""
+    mg = micrograd_model(sizes, seed)
+    ours, compiled = chainrule_model(mg), chainrule_model(mg)
+    floats = float_weights(mg)
+    mg_start = [(p, p.data) for p in mg.parameters()]
+
+    def reset_values(model: MLP) -> Callable[[], None]:
+        params = model.parameters()
+        initial = [p.data for p in params]
+
+        def reset() -> None:
+            for p, w in zip(params, initial, strict=True):
+                p.data, p.grad = w, 0.0
+
+        return reset
+
+    reset_compiled = reset_values(compiled)  # the initial weights, before the warm-up step
+    t0 = time.perf_counter()
+    compiled_step = compiled_step_fn(compiled, X, y)
+    compiled_step()  # trace, generate and compile
+    t_compile = time.perf_counter() - t0
+
+    def reset_micrograd() -> None:
+        for p, w in mg_start:
+            p.data, p.grad = w, 0.0
+
+    reset_compiled()  # undo the warm-up step
+    initial_floats = [([w[:] for w in W], B[:]) for W, B in floats]
+
+    def reset_floats() -> None:
+        for (W, B), (W0, B0) in zip(floats, initial_floats, strict=True):
+            for w, w0 in zip(W, W0, strict=True):
+                w[:] = w0
+            B[:] = B0
+
+    return t_compile, {
+        "micrograd": (partial(micrograd_step, mg, X, y), reset_micrograd),
+        "chainrule": (chainrule_step_fn(ours, X, y), reset_values(ours)),
+        "compiled": (compiled_step, reset_compiled),
+        "floats": (partial(float_step, floats, X, y), reset_floats),
+    }
 
 
 def check_same(

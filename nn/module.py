@@ -87,19 +87,22 @@ class Module:
         """named_parameters without the check that the names are unique."""
         out: list[tuple[str, Value]] = []
         seen_values: set[Value] = set()
-        seen_modules: set[int] = set()
-
-        def walk(prefix: str, module: Module) -> None:
-            seen_modules.add(id(module))
-            for name, obj in module._members():
+        seen_modules = {id(self)}
+        # NOTE: a stack of member iterators, not recursion: nesting has no depth limit
+        stack: list[tuple[str, Iterator[tuple[str, Value | Module]]]] = [("", self._members())]
+        while stack:
+            prefix, members = stack[-1]
+            for name, obj in members:
                 if isinstance(obj, Value):
                     if obj not in seen_values:  # Values hash by identity
                         seen_values.add(obj)
                         out.append((_join(prefix, name), obj))
                 elif id(obj) not in seen_modules:
-                    walk(_join(prefix, name), obj)
-
-        walk("", self)
+                    seen_modules.add(id(obj))
+                    stack.append((_join(prefix, name), obj._members()))
+                    break
+            else:
+                stack.pop()
         return out
 
     def parameters(self) -> list[Value]:
@@ -181,15 +184,18 @@ class Module:
         return "\n".join(self._repr_lines())
 
     def _repr_lines(self) -> list[str]:
-        n = self.num_parameters()
-        extra = self.extra_repr()
-        head = f"{type(self).__name__}({extra + ', ' if extra else ''}{n} parameters)"
-        lines = [head]
-        if self._repr_children:
-            for name, child in self.named_children():
-                sub = child._repr_lines()
-                lines.append(f"  ({name}): {sub[0]}")
-                lines.extend("  " + line for line in sub[1:])
+        lines = []
+        shown: set[int] = set()  # a module held twice lists its children once
+        stack: list[tuple[int, str, Module]] = [(0, "", self)]  # NOTE: no recursion, any depth
+        while stack:
+            depth, name, module = stack.pop()
+            extra = module.extra_repr()
+            head = f"{type(module).__name__}({extra + ', ' if extra else ''}"
+            lines.append(f"{'  ' * depth}{name}{head}{module.num_parameters()} parameters)")
+            if module._repr_children and id(module) not in shown:
+                shown.add(id(module))
+                children = [(depth + 1, f"({n}): ", m) for n, m in module.named_children()]
+                stack.extend(reversed(children))
         return lines
 
     # --- drawing: the group of each parameter (draw_dot's collapse) ---
@@ -216,17 +222,34 @@ class Module:
 
 
 def _flatten(name: str, obj: Any) -> Iterator[tuple[str, Any]]:
+    """(dotted name, Value or Module) inside obj, lists, tuples and dicts opened, in order."""
     if isinstance(obj, (Value, Module)):
         yield name, obj
-    elif isinstance(obj, (list, tuple)):
-        for i, item in enumerate(obj):
+        return
+    # NOTE: a stack of item iterators, not recursion: lists may nest any depth; a container
+    # already open (a list holding itself) is skipped
+    opened: list[int] = []
+    open_ids: set[int] = set()
+    stack: list[Iterator[tuple[str, Any]]] = [iter(((name, obj),))]
+    while stack:
+        for key, item in stack[-1]:
             if isinstance(item, (Value, Module)):  # NOTE: no nested generator per weight
-                yield f"{name}.{i}", item
-            else:
-                yield from _flatten(f"{name}.{i}", item)
-    elif isinstance(obj, dict):
-        for key, item in obj.items():
-            yield from _flatten(f"{name}.{key}", item)
+                yield key, item
+            elif isinstance(item, (list, tuple, dict)) and id(item) not in open_ids:
+                pairs = item.items() if isinstance(item, dict) else enumerate(item)
+                stack.append(_named_items(key, pairs))
+                opened.append(id(item))
+                open_ids.add(id(item))
+                break
+        else:
+            stack.pop()
+            if opened:
+                open_ids.discard(opened.pop())
+
+
+def _named_items(prefix: str, pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[str, Any]]:
+    for k, x in pairs:
+        yield f"{prefix}.{k}", x
 
 
 def _join(prefix: str, name: str) -> str:

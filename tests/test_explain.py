@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, explain, gradients
-from autograd.explain import count_paths
+from autograd.explain import Explanation, count_paths
 
 
 def test_a_times_b_plus_a_squared_has_three_paths_summing_to_b_plus_2a():
@@ -127,3 +127,47 @@ def test_max_paths_must_be_a_positive_int():
     x = Value(1.0)
     with pytest.raises(ValueError, match="max_paths"):
         explain(x.exp(), x, max_paths=0)
+
+
+# --- the verdict when the gradient is not finite ---
+
+
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (lambda x: x.sqrt() * 3, math.inf),  # the slope of sqrt at 0 is +inf
+        (lambda x: x.sqrt() * -3, -math.inf),
+        (lambda x: (s := x.sqrt()) * 3 - s * 3, math.nan),  # inf - inf on the paths; 0 * inf
+        (lambda x: x.sqrt() * 3 - x.sqrt() * 3, math.nan),
+    ],
+)
+def test_an_infinite_or_nan_gradient_found_both_ways_is_a_match(build, expected):
+    x = Value(0.0, label="x")
+    ex = explain(build(x), x)
+    assert math.isnan(expected) or ex.total == expected == ex.engine
+    assert not math.isnan(expected) or math.isnan(ex.total) and math.isnan(ex.engine)
+    assert ex.matches
+    assert "DIFFERENT" not in str(ex) and "equal" in str(ex)
+
+
+def test_nan_from_a_nan_input_on_both_sides_is_a_match():
+    x, y = Value(1.0, label="x"), Value(math.nan, label="y")
+    ex = explain(x * y + x, x)
+    assert math.isnan(ex.total) and math.isnan(ex.engine) and ex.matches
+
+
+@pytest.mark.parametrize(
+    "total, engine",
+    [
+        (math.inf, -math.inf),
+        (math.inf, 1.0),
+        (1.0, -math.inf),
+        (math.nan, 1.0),
+        (1.0, math.nan),
+        (math.nan, math.inf),
+        (1.0, 2.0),
+    ],
+)
+def test_a_sum_and_an_engine_gradient_that_differ_are_not_a_match(total, engine):
+    ex = Explanation((), total, engine, "")
+    assert not ex.matches

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value
-from nn import MLP, Layer, Module, Neuron
+from nn import MLP, Layer, Module, Neuron, load, save
 
 
 class Pair(Module):
@@ -239,3 +239,69 @@ def test_state_dict_either_refuses_a_clash_or_round_trips_every_parameter(entrie
     other = Holder(p={k: Value(9.0) for k in entries}, x=[Value(9.0)])
     other.load_state_dict(state)
     assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
+
+
+# --- every walk over modules is iterative: nesting deeper than Python's recursion limit ---
+
+
+class Box(Module):
+    """A module holding the next box, and maybe a parameter: a chain of nested modules."""
+
+    def __init__(self, inner: Module | None, p: Value | None = None) -> None:
+        self.p = p
+        self.inner = inner
+
+
+def nested(depth: int) -> Module:
+    """``depth`` boxes, one inside the other; parameters in the innermost and the outermost
+    (dotted names grow with depth, so a parameter in every box would make names quadratic)."""
+    box = Box(None, Value(1.0))
+    for _ in range(depth - 2):
+        box = Box(box)
+    return Box(box, Value(2.0))
+
+
+def test_ten_thousand_nested_modules_are_walked_by_every_method(tmp_path):
+    deep = nested(10_000)
+    assert [p.data for p in deep.parameters()] == [2.0, 1.0]
+    assert deep.num_parameters() == 2
+    assert [n for n, _ in deep.named_parameters()] == ["p", "inner." * 9_999 + "p"]
+    assert len(deep.modules()) == 10_000
+    assert list(deep.state_dict().values()) == [2.0, 1.0]
+    deep.load_state_dict({"p": 3.0, "inner." * 9_999 + "p": 4.0})
+    deep.set_parameters([5.0, 6.0])
+    deep.zero_grad()
+    deep.eval()
+    assert not any(m.training for m in deep.modules())
+    assert len(deep.draw_groups("neuron")) == 2
+    save(deep, tmp_path / "deep.json")
+    again = load(tmp_path / "deep.json", nested(10_000))
+    assert again.state_dict() == deep.state_dict() and again.p.data == 5.0
+
+
+def test_parameters_nested_ten_thousand_lists_deep_are_found():
+    class Lists(Module):
+        def __init__(self) -> None:
+            inner: list = [Value(1.0)]
+            for _ in range(10_000):
+                inner = [inner, Value(2.0)]
+            self.ps = inner
+
+    assert len(Lists().parameters()) == 10_001
+
+
+def test_the_repr_of_modules_nested_past_the_recursion_limit_lists_them_all():
+    lines = repr(nested(1_500)).splitlines()
+    assert len(lines) == 1_500
+    assert lines[0] == "Box(2 parameters)"
+    assert lines[1] == "  (inner): Box(1 parameters)"
+    assert lines[-1] == "  " * 1_499 + "(inner): Box(1 parameters)"
+
+
+def test_a_list_that_holds_itself_is_walked_once():
+    class Loop(Module):
+        def __init__(self) -> None:
+            self.ps: list = [Value(1.0)]
+            self.ps.append(self.ps)
+
+    assert len(Loop().parameters()) == 1

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import signal
+import stat
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -12,6 +18,7 @@ from hypothesis import strategies as st
 
 from autograd import Value
 from nn import MLP, Layer, Module, Neuron, load, save
+from nn.serialize import MAX_BYTES
 
 any_finite = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -329,3 +336,169 @@ def test_loading_200k_parameters_round_trips(tmp_path):
     again = load(tmp_path / "m.json")
     assert again.num_parameters() == 200_000
     assert again.state_dict() == model.state_dict()
+
+
+# --- hostile files finish fast; a size limit with a way past it ---
+
+HOSTILE = """
+import os, sys, tempfile
+from nn import MLP, load
+n = 2_000_000  # quadratic work on this many bytes takes hours; linear takes milliseconds
+head = '{"format": "chainrule.nn", "version": 1, "class": "MLP", "config": null, "parameters": '
+brackets = '[' * 20  # more than 16 opening brackets: the nesting check must scan the text
+texts = [
+    brackets + '"' + '\\\\"' * n,  # an unterminated string of escaped quotes (48 s at 128 KB)
+    '"' + '\\\\"' * n,
+    head + '{"w": "' + '\\\\"' * n,
+    head + '{"w": [' + '"\\\\"", ' * (n // 8) + ']}}',
+    brackets + '"\\\\"' * n,
+    brackets + ('"' + '\\\\' * 7 + '"') * (n // 8),
+    '[' * n,
+    '{"a": ' * n,
+    '"' * n,
+    '\\\\' * n,
+    head + '{"w": ' + '1' * n + '}}',
+    head + '{"w": 1.' + '1' * n + '}}',
+    head + '{"' + 'k' * n + '": 1.0}}',
+]
+folder = tempfile.mkdtemp()
+for i, text in enumerate(texts):
+    path = os.path.join(folder, f"{i}.json")
+    with open(path, "w") as f:
+        f.write(text)
+    try:
+        load(path, MLP(1, [1], seed=0))
+    except ValueError:
+        continue
+    sys.exit(f"text {i} was not refused")
+"""
+
+
+def test_hostile_files_of_megabytes_are_refused_without_quadratic_work():
+    # A hang here shows as the subprocess timing out; the limit is hours away from linear time.
+    done = subprocess.run(
+        [sys.executable, "-c", HOSTILE], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_file_past_max_bytes_is_refused_naming_the_limit_and_how_to_raise_it(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    save(model, tmp_path / "m.json")
+    size = (tmp_path / "m.json").stat().st_size
+    with pytest.raises(ValueError, match=rf"{size} bytes.*max_bytes=100\b.*load\(path, max_bytes="):
+        load(tmp_path / "m.json", max_bytes=100)
+    assert load(tmp_path / "m.json", max_bytes=size).state_dict() == model.state_dict()
+    assert load(tmp_path / "m.json").state_dict() == model.state_dict()  # the default: 100 MB
+    assert MAX_BYTES == 100_000_000
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
+def test_max_bytes_must_be_a_positive_int(tmp_path, bad):
+    save(Neuron(1, seed=0), tmp_path / "m.json")
+    with pytest.raises((TypeError, ValueError), match="load: max_bytes"):
+        load(tmp_path / "m.json", max_bytes=bad)
+
+
+# --- saving respects the target, never shows its temporary file, cleans up after a crash ---
+
+
+def test_save_refuses_to_replace_a_read_only_file_and_leaves_it_as_it_was(tmp_path):
+    path = tmp_path / "m.json"
+    save(MLP(2, [1], seed=0), path)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match="save: .*read-only") as info:
+        save(MLP(2, [1], seed=1), path)
+    assert str(path) in str(info.value) and ".tmp" not in str(info.value)
+    assert path.read_bytes() == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize("step", ["mkstemp", "replace"])
+def test_an_error_naming_the_temporary_file_names_the_path_given_instead(
+    tmp_path, monkeypatch, step
+):
+    # a read-only folder (root may write anyway, so the OS error is played back here) or a
+    # rename that fails: the OS names the temporary file, save must not
+    def broken(*args, **kwargs):
+        tmp = str(tmp_path / ".m.json.save-1-abcdefgh.tmp")
+        raise PermissionError(errno.EACCES, "Permission denied", tmp)
+
+    target = "nn.serialize.tempfile.mkstemp" if step == "mkstemp" else "nn.serialize.os.replace"
+    monkeypatch.setattr(target, broken)
+    path = tmp_path / "m.json"
+    with pytest.raises(PermissionError, match="Permission denied") as info:
+        save(MLP(2, [1], seed=0), path)
+    assert str(path) in str(info.value)
+    assert ".tmp" not in str(info.value) and "save-1" not in str(info.value)
+    assert info.value.filename == str(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_save_into_a_read_only_folder_names_the_path_given(tmp_path):  # pragma: no cover
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError) as info:
+            save(MLP(2, [1], seed=0), folder / "m.json")
+    finally:
+        folder.chmod(0o755)
+    assert str(folder / "m.json") in str(info.value) and ".tmp" not in str(info.value)
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # reaped: no zombie keeps the pid alive
+    return child.pid
+
+
+def test_save_removes_temporary_files_left_by_a_dead_process_for_the_same_target(tmp_path):
+    pid = dead_pid()
+    stale = tmp_path / f".m.json.save-{pid}-k3j2h1g0.tmp"
+    stale.write_text('{"half a')
+    other_target = tmp_path / f".other.json.save-{pid}-k3j2h1g0.tmp"
+    other_target.write_text("kept: not this target's")
+    mine = tmp_path / f".m.json.save-{os.getpid()}-a1b2c3d4.tmp"
+    mine.write_text("kept: its process is alive (perhaps another thread is saving)")
+    unrelated = tmp_path / ".m.json.tmp"
+    unrelated.write_text("kept: not named as save names its files")
+    save(MLP(2, [1], seed=0), tmp_path / "m.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["m.json", other_target.name, mine.name, unrelated.name]
+    )
+
+
+KILLED_MID_SAVE = """
+import os, sys, time
+from nn import MLP, save
+def stuck(fd):
+    print("writing", flush=True)
+    time.sleep(600)
+os.fsync = stuck  # the text is written; the process is killed before the rename
+save(MLP(2, [4, 1], seed=1), sys.argv[1])
+"""
+
+
+def test_a_save_killed_mid_write_leaves_the_old_file_and_the_next_save_removes_its_temp(
+    tmp_path,
+):
+    path = tmp_path / "m.json"
+    old = MLP(2, [4, 1], seed=0)
+    save(old, path)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_SAVE, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline() == "writing\n"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    left = [p.name for p in tmp_path.iterdir() if p.name != "m.json"]
+    assert len(left) == 1 and left[0].endswith(".tmp")  # what kill -9 leaves behind
+    assert load(path).state_dict() == old.state_dict()
+    new = MLP(2, [4, 1], seed=2)
+    save(new, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert load(path).state_dict() == new.state_dict()

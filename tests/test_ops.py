@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import re
@@ -264,3 +265,46 @@ def test_infinite_inputs_are_allowed(name):
     xs = (math.inf,) * arity(name)
     out = call_with(name, [Value(x) for x in xs], xs)
     assert out.data == CASES[name].forward(*xs)
+
+
+# --- NaN in: NaN out and a NaN slope, for every op in the table ---
+
+PROBES = (0.5, 0.25, -0.5, 2.0)  # regular values, on both sides of every kink
+
+
+def nan_cases():
+    """(op, inputs with one NaN, which slopes depend on that input), for every input of every op."""
+    for name in NAMES:
+        n = arity(name)
+        regular = {"pow": (0.5, 3.0), "leaky_relu": (0.5, 0.01)}.get(name, (0.5,) * n)
+        for i in range(differentiable(name, regular)):
+            slopes = set()
+            for probe in PROBES:  # a slope depends on input i when it changes with it
+                with contextlib.suppress(ValueError, ZeroDivisionError):
+                    slopes.add(OPS[name].rule(*regular[:i], probe, *regular[i + 1 :])[1])
+            depends = {j for j in range(len(min(slopes))) if len({s[j] for s in slopes}) > 1}
+            xs = regular[:i] + (math.nan,) + regular[i + 1 :]
+            yield pytest.param(name, xs, depends, id=f"{name}-{i}")
+
+
+@pytest.mark.parametrize("name, xs, depends", list(nan_cases()))
+def test_a_nan_input_gives_a_nan_output_and_nan_slopes_in_every_form(name, xs, depends):
+    # the docs' "NaN in gives NaN out (and a NaN slope) for every op": each slope that depends
+    # on the NaN input is NaN, in the float rule, in backward and in the graph form
+    out, local = OPS[name].rule(*xs)
+    leaves = [Value(x) for x in xs[: differentiable(name, xs)]]
+    y = call_with(name, leaves, xs)
+    eager = gradients(y, leaves)
+    graph = [float(g) for g in gradients(y, leaves, create_graph=True)]
+    assert math.isnan(out) and math.isnan(y.data)
+    for j in depends:
+        assert math.isnan(local[j]) and math.isnan(eager[j]) and math.isnan(graph[j]), (j, local)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "abs"])
+def test_a_traced_kink_replayed_at_nan_gives_nan_and_a_nan_slope(name):
+    from autograd.tracing import trace
+
+    compiled = trace(lambda x: call_with(name, [x], (1.0, 0.01)[: arity(name)]) * 2.0, 1.0)
+    value, (slope,) = compiled.value_and_grad(math.nan)
+    assert math.isnan(value) and math.isnan(slope)

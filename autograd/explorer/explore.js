@@ -56,6 +56,9 @@
   }
 
   // --- state: k steps of backward done (0: none yet); quiz answers by step ---
+  // what edit.js (the editable graph) reads and updates, and calls to redraw
+  var hooks = page.crExplore = { data: data, boxes: boxes, fmt: fmt, afterRender: null,
+    render: function () { render(); }, known: function (id) { return knownNode(id); } };
   var k = data.quiz ? 0 : steps.length;
   var answered = {};
   var selected = null;
@@ -102,6 +105,7 @@
     renderCaption(s);
     renderQuiz(s);
     if (s && !selected) show(s.node); else if (selected) show(selected);
+    if (hooks.afterRender) hooks.afterRender();
   }
   function groupGrad(gid) {
     var i = firstStep[gid];
@@ -237,7 +241,10 @@
   $("step-last").onclick = function () { go(steps.length); };
   $("step-play").onclick = play;
   document.addEventListener("keydown", function (e) {
-    if (e.target && e.target.tagName === "INPUT") { if (e.key === "Enter") check(); return; }
+    if (e.target && /^(INPUT|SELECT)$/.test(e.target.tagName)) {
+      if (e.key === "Enter" && e.target.getAttribute("data-role") === "quiz-input") check();
+      return;
+    }
     var keys = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: steps.length };
     if (e.key in keys) { go(keys[e.key]); e.preventDefault(); }
     else if (e.key === " ") { play(); e.preventDefault(); }
