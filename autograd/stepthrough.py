@@ -20,7 +20,7 @@ from .graph import backward, topological_order
 from .ops import as_float
 from .value import Value
 from .viz.draw import emit
-from .viz.format import format_factor, format_number
+from .viz.format import format_factor, format_number, writable
 from .viz.names import Names, as_names, auto_names
 from .viz.plan import plan_graph
 
@@ -168,7 +168,7 @@ class BackwardSteps:
         captions = [html.escape(self.caption(k)) for k in range(len(self.steps))]
         page = _PAGE.format(
             uid=f"chainrule-steps-{uuid.uuid4().hex[:8]}",
-            title=html.escape(title),
+            title=html.escape(writable(title)),
             last=len(self.steps) - 1,
             frames="\n".join(frames),
             captions="\n".join(

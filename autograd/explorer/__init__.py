@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograd.value import Value
 from autograd.viz import Names, as_names
+from autograd.viz.format import writable
 
 from .card import value_card
 from .edit import edit_data, edit_script
@@ -132,7 +133,7 @@ def build_page(
         "edit": edit,
     }
     return _asset("page.html").format(
-        title=html.escape(title),
+        title=html.escape(writable(title)),
         note=html.escape(view.note),
         css=_asset("explore.css") + _asset("edit.css"),
         js=_asset("explore.js") + "\n" + edit_script(edit["program"]),
