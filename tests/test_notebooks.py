@@ -64,7 +64,7 @@ def test_percentages_are_backed_by_fractions_and_names_with_digits_are_not_numbe
         ("code", "print(acc)", "0.95\n"),
     )
     assert runner.unbacked_numbers(nb) == []
-    assert runner.quoted_numbers("w1 x^3 h_2 2 v10 12.5% 1e-6") == [
+    assert runner.quoted_numbers("w1 x^3 h_2 2 02 v10 12.5% 1e-6") == [
         ("12.5%", 12.5, 0.05, True),
         ("1e-6", 1e-6, 0.5e-6, False),
     ]

@@ -35,12 +35,12 @@ NUMBER = re.compile(r"(?<![\w.^/])(\d{1,3}(?:[,_]\d{3})+|\d+)(\.\d+)?(?:[eE]([-+
 
 def quoted_numbers(text: str) -> list[tuple[str, float, float, bool]]:
     """Each number written in text as (as written, value, half a unit in its last digit, is a
-    percentage). Signs are dropped; so are names with digits (w1, x^3, h_t) and single digits."""
+    percentage). Signs are dropped; so are names with digits (w1, x^3, h_2) and whole numbers below 10."""
     found = []
     for m in NUMBER.finditer(text):
         digits, frac, exp, percent = m.group(1), m.group(2) or "", m.group(3), m.group(4)
-        if len(digits) == 1 and not frac and not exp:
-            continue
+        if not frac and not exp and int(digits.replace(",", "").replace("_", "")) < 10:
+            continue  # 0 to 9 (also 02, a notebook's number): too common to be a claim
         power = int(exp) if exp else 0
         value = float(digits.replace(",", "").replace("_", "") + frac) * 10.0**power
         half = 0.5 * 10.0 ** (power - max(len(frac) - 1, 0))
