@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 
 from autograd.value import Value
-from autograd.viz import Names, as_names
+from autograd.viz import Names, as_names, legend_html
+from autograd.viz.format import writable
 
 from .card import value_card
+from .edit import edit_data, edit_script
 from .layout import layout, svg
 from .view import MAX_DRAWN, MAX_MEMBERS, MAX_STEPS, View
 
@@ -89,13 +92,17 @@ def explore(
         )
     if not isinstance(title, str):
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
-    view = View(root, as_names(names, "explore"), max_nodes, collapse, model=names)
-    page = build_page(view, quiz=quiz, title=title)
+    named = as_names(names, "explore")
+    view = View(root, named, max_nodes, collapse, model=names)
+    page = build_page(view, quiz=quiz, title=title, params=list(named) if named else None)
     return Explorer(page, len(view.order), min(len(view.backward), MAX_STEPS), view.note)
 
 
-def build_page(view: View, *, quiz: bool, title: str) -> str:
-    """The whole page: inline SVG, the data as JSON, the CSS and the script."""
+def build_page(
+    view: View, *, quiz: bool, title: str, params: Collection[Value] | None = None
+) -> str:
+    """The whole page: inline SVG, the data as JSON, the CSS and the script (the editable
+    graph's engine and ``edit.js`` follow ``explore.js``; ``params`` are what descent moves)."""
     boxes = view.boxes()
     width, height = layout(boxes)
     drawings = []
@@ -105,6 +112,7 @@ def build_page(view: View, *, quiz: bool, title: str) -> str:
         drawings.append(
             f'<div class="cr-group-drawing" data-group="{gid}" hidden>{svg(inner, w, h)}</div>'
         )
+    edit = edit_data(view, params)
     data = {
         "root": view.id(view.root),
         "quiz": quiz,
@@ -122,13 +130,15 @@ def build_page(view: View, *, quiz: bool, title: str) -> str:
         "steps": view.steps(),
         "total_steps": len(view.backward),
         "drawn": MAX_DRAWN,
+        "edit": edit,
     }
     return _asset("page.html").format(
-        title=html.escape(title),
+        title=html.escape(writable(title)),
         note=html.escape(view.note),
-        css=_asset("explore.css"),
-        js=_asset("explore.js"),
+        css=_asset("explore.css") + _asset("edit.css"),
+        js=_asset("explore.js") + "\n" + edit_script(edit["program"]),
         svg=svg(boxes, width, height),
+        legend=legend_html(),
         groups="\n".join(drawings),
         data=script_json(data),
     )

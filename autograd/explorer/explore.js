@@ -56,6 +56,9 @@
   }
 
   // --- state: k steps of backward done (0: none yet); quiz answers by step ---
+  // what edit.js (the editable graph) reads and updates, and calls to redraw
+  var hooks = page.crExplore = { data: data, boxes: boxes, fmt: fmt, afterRender: null,
+    render: function () { render(); }, known: function (id) { return knownNode(id); } };
   var k = data.quiz ? 0 : steps.length;
   var answered = {};
   var selected = null;
@@ -102,6 +105,7 @@
     renderCaption(s);
     renderQuiz(s);
     if (s && !selected) show(s.node); else if (selected) show(selected);
+    if (hooks.afterRender) hooks.afterRender();
   }
   function groupGrad(gid) {
     var i = firstStep[gid];
@@ -111,7 +115,8 @@
     var c = $("caption");
     if (!s) c.textContent = "Forward pass done. Step through backward: it starts at the output, " +
       "whose gradient is the seed 1, and each step adds up grad(user) × local derivative over a node's uses.";
-    else if (hidden(k - 1)) c.textContent = s.question + "\n(its uses are highlighted: click one for its gradient)";
+    else if (hidden(k - 1)) c.textContent = s.question + (s.terms.length ?
+      "\n(its uses are highlighted: click one for its gradient)" : "");
     else c.textContent = s.caption;
   }
   function renderQuiz(s) {
@@ -180,7 +185,8 @@
     if (list.length > 1) {
       details.appendChild(el("p", "sum: " + list.map(function (p) { return fmt(p.product); }).join(" + ") +
         " = " + fmt(r.paths.total), "cr-math"));
-      details.appendChild(el("p", "A value used more than once gets one term per path: its gradient is their sum.", "cr-hint"));
+      details.appendChild(el("p", (r.uses > 1 ? r.name + " is used " + r.uses + " times, and " : "") +
+        list.length + " paths lead from " + r.name + " to the output: its gradient is the sum of their products.", "cr-hint"));
     }
   }
   function showGroup(gid) {
@@ -235,7 +241,10 @@
   $("step-last").onclick = function () { go(steps.length); };
   $("step-play").onclick = play;
   document.addEventListener("keydown", function (e) {
-    if (e.target && e.target.tagName === "INPUT") { if (e.key === "Enter") check(); return; }
+    if (e.target && /^(INPUT|SELECT)$/.test(e.target.tagName)) {
+      if (e.key === "Enter" && e.target.getAttribute("data-role") === "quiz-input") check();
+      return;
+    }
     var keys = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: steps.length };
     if (e.key in keys) { go(keys[e.key]); e.preventDefault(); }
     else if (e.key === " ") { play(); e.preventDefault(); }

@@ -6,7 +6,7 @@ forward and backward with the Python engine's numbers (one trace, two back-ends)
 (``Op.js``); ``engine_js()`` is the hand-written engine; ``scripts(prog)`` is both, in order,
 for one ``<script>``. A user's op defined without ``js=`` makes a program read-only.
 
-The JavaScript API (``globalThis.chainrule``, set by ``engine.js``)::
+The JavaScript API (``globalThis.chainrule``, set by ``engine.js``, a script or module code)::
 
     const p = new chainrule.Program(json)  // json: program(root)
     p.editable, p.why              // false, and why, when an op has no JavaScript form

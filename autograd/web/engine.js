@@ -1,7 +1,7 @@
 // chainrule's engine in the page: runs a program written by autograd.web (a graph, its nodes in
 // the Python engine's topological order) forward and backward with the very float operations of
 // autograd/graph.py, so every value and gradient agrees with Python's. No libraries, no network.
-// It works as a classic <script> or pasted into an ES module: it only sets globalThis.chainrule.
+// It works as a classic script (a script tag) or pasted into an ES module: it only sets globalThis.chainrule.
 // The ops' own code is generated from the op table (autograd/ops.py) and loaded after this file;
 // the API is described in autograd/web/__init__.py and docs/web.md.
 (function () {
@@ -53,8 +53,11 @@
     throw new TypeError("chainrule: not a number in the program: " + JSON.stringify(x));
   }
 
-  // The generated ops script calls this with its factory, which gets fail and repr.
-  function defineOps(factory) { Object.assign(ops, factory(fail, repr)); }
+  // The generated ops script calls this with its factory, which gets fail and repr, and broken
+  // for a user's op whose JavaScript does not even compile (the op is then missing, and why).
+  const brokenOps = {};
+  function broken(name, e) { brokenOps[name] = String(e); return null; }
+  function defineOps(factory) { Object.assign(ops, factory(fail, repr, broken)); }
 
   // --- a program: forward and backward over its nodes ---
 
@@ -76,10 +79,10 @@
       this.missing = [...missing];
       // Read-only (forward and backward refuse) when an op has no JavaScript form.
       this.editable = this.missing.length === 0;
-      this.why = this.editable ? "" : "the op" + (this.missing.length > 1 ? "s " : " ") +
-        this.missing.map((m) => JSON.stringify(m)).join(", ") + " ha" +
-        (this.missing.length > 1 ? "ve" : "s") + " no JavaScript form (define_op(..., js=...)), " +
-        "so this page cannot recompute the graph";
+      this.why = this.missing.map((m) => "the op " + JSON.stringify(m) + (brokenOps[m]
+        ? "'s JavaScript form does not run (" + brokenOps[m] + ")"
+        : " has no JavaScript form (define_op(..., js=...))")).join("; ") +
+        (this.editable ? "" : ", so this page cannot recompute the graph");
       this.opNames = new Array(n).fill("");  // each node's op ("" for a leaf)
       json.nodes.forEach((row, i) => {
         const ins = row.slice(1);
