@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from autograd.value import Value
-from autograd.viz import Names, as_names
+from autograd.viz import Names, as_names, legend_html
 from autograd.viz.format import writable
 
 from .card import value_card
@@ -138,6 +138,7 @@ def build_page(
         css=_asset("explore.css") + _asset("edit.css"),
         js=_asset("explore.js") + "\n" + edit_script(edit["program"]),
         svg=svg(boxes, width, height),
+        legend=legend_html(),
         groups="\n".join(drawings),
         data=script_json(data),
     )
