@@ -116,8 +116,11 @@ class BackwardSteps:
         )
         return f"{head}grad {name} = {symbolic}\n= {numbers} = {format_number(s.grad)}"
 
-    def draw(self, k: int, *, rankdir: str = "LR", format: str = "svg") -> Any:
-        """Frame k as a graphviz Digraph: gradients known so far, this node and its terms lit."""
+    def draw(
+        self, k: int, *, rankdir: str = "LR", format: str = "svg", caption: bool = True
+    ) -> Any:
+        """Frame k as a graphviz Digraph: gradients known so far, this node and its terms lit;
+        its caption is the drawing's label unless ``caption=False``."""
         k = range(len(self.steps))[k]
         done = self.grads(k)
         plan = plan_graph(self.order, names=self.names, grads=done)
@@ -137,7 +140,7 @@ class BackwardSteps:
             edge = {"color": TERM, "penwidth": "2.5", "fontcolor": TERM}
             plan.edges[(vid, oid)].update(edge, label=" + ".join(parts), dir="back")
             plan.edges[(oid, plan.value_id(c))].update(edge, dir="back")
-        return emit(plan, rankdir=rankdir, caption=self.caption(k), fmt=format)
+        return emit(plan, rankdir=rankdir, caption=self.caption(k) if caption else "", fmt=format)
 
     def save_images(
         self, directory: str | Path, format: str = "svg", prefix: str = "step"
@@ -166,7 +169,8 @@ class BackwardSteps:
         self._check_size("to_html")
         frames = []
         for k in range(len(self.steps)):
-            svg = self.draw(k).pipe(format="svg", encoding="utf-8")
+            # the caption is the page's text above the picture, so not also in the picture
+            svg = self.draw(k, caption=False).pipe(format="svg", encoding="utf-8")
             svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
             hidden = "" if k == 0 else " hidden"
             frames.append(f'<div class="frame"{hidden}>{svg}</div>')

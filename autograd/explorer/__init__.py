@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import overload
 
 from autograd.value import Value
-from autograd.viz import Names, as_names
+from autograd.viz import Names, as_names, legend_html
 from autograd.viz.format import writable
 
 from .card import value_card
@@ -145,6 +145,7 @@ def build_page(
         css=_asset("explore.css") + _asset("edit.css"),
         js=_asset("explore.js") + "\n" + edit_script(edit["program"]),
         svg=svg(boxes, width, height),
+        legend=legend_html(),
         groups="\n".join(drawings),
         data=script_json(data),
     )
