@@ -14,6 +14,30 @@ from . import ops
 from .ops import Op
 from .value import Operand, Value, _data, _is_number, _node
 
+# --- a node keeps its op ---
+
+
+class OpName(str):
+    """A user op's name as each node it makes keeps it (``v._op == "cube"``), carrying the Op
+    itself in ``.op``: a node keeps the op it was built with, even when the op is redefined.
+    (Built-in ops cannot be redefined: their nodes keep the plain name.)"""
+
+    op: Op
+
+
+def keyed(op: Op) -> Op:
+    """``op`` with its name an OpName that points back at it."""
+    name = OpName(op.name)
+    op = op._replace(name=name)
+    name.op = op
+    return op
+
+
+def op_of(name: str) -> Op:
+    """The Op a node was made with, from its ``_op`` (by name if it is a plain string)."""
+    op: Op | None = getattr(name, "op", None)
+    return op if op is not None else ops.REGISTRY[name]
+
 
 def apply(op: Op, *inputs: Operand) -> Value:
     """Apply any registered op to Values and numbers; numbers are constants, not parents.
@@ -35,7 +59,8 @@ def apply(op: Op, *inputs: Operand) -> Value:
     parents = tuple(x for x in full if isinstance(x, Value))
     locals_ = tuple(d for x, d in zip(full, local, strict=False) if isinstance(x, Value))
     # keep the full input tuple only when constants are mixed in (higher order needs them)
-    return _node(out, op.name, parents, locals_, None if parents == full else full, None)
+    name = op.name if type(op.name) is OpName else keyed(op).name  # the node keeps its op
+    return _node(out, name, parents, locals_, None if parents == full else full, None)
 
 
 # --- many inputs as one node ---
@@ -72,14 +97,14 @@ def _nary(op: Op, inputs: tuple[Any, ...]) -> Value:
     all-Value inputs (a hidden layer's neuron) cost one comprehension. Other inputs (ints,
     Value subclasses, wrong types) take the general path, with its checks and error messages.
     """
-    data = [x.data for x in inputs if type(x) is Value]
+    data = [x._data for x in inputs if type(x) is Value]
     if len(data) == len(inputs):  # all Values
         out, local = op.rule(*data)
         return _node(out, op.name, inputs, local, None, None)
     data, parents, mask = [], [], []  # Values and float constants: one pass sorts them
     for x in inputs:
         if type(x) is Value:
-            data.append(x.data)
+            data.append(x._data)
             parents.append(x)
             mask.append(True)
         elif type(x) is float:
