@@ -34,6 +34,10 @@ def gradients(
     """
     if not isinstance(output, Value):
         raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError(
+            "gradients: inputs must be a list of Values, got one Value; wrap it: gradients(y, [x])"
+        )
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__}")
@@ -84,6 +88,24 @@ def value_and_grad(
     Called with plain numbers it returns floats. Called inside another ``grad`` or
     ``value_and_grad`` it returns Values, so derivatives compose: ``grad(grad(f))``.
     """
+    return _value_and_grad(f, argnums, "value_and_grad")
+
+
+def _scalar(y: Any, caller: str) -> float:
+    """f's result as a float: f must return one number (a scalar), not a list of them."""
+    try:
+        return as_float(y)
+    except TypeError:
+        raise TypeError(
+            f"{caller}: f must return one number (a Value or a float), got "
+            f"{type(y).__name__} {y!r:.60}; for several outputs take each one's {caller} "
+            "(or their sum)"
+        ) from None
+
+
+def _value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int], caller: str
+) -> Callable[..., tuple[Any, Any]]:
     single = isinstance(argnums, int)
     try:
         nums: tuple[int, ...] = (argnums,) if isinstance(argnums, int) else tuple(argnums)
@@ -111,7 +133,7 @@ def value_and_grad(
                         xs[i] = Value(as_float(xs[i]))
                 y = _call(f, xs, nums)
                 if not isinstance(y, Value):
-                    y = Value(as_float(y))
+                    y = Value(_scalar(y, caller))
                 gs = gradients(y, [xs[i] for i in nums], create_graph=nested)
         finally:
             _depth.reset(token)
@@ -140,7 +162,7 @@ def _call(f: Callable[..., Any], xs: list[Any], nums: tuple[int, ...]) -> Any:
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """Return a function that computes d f / d args[argnums] (a tuple for several argnums)."""
-    vg = value_and_grad(f, argnums)
+    vg = _value_and_grad(f, argnums, "grad")
 
     def wrapped(*args: Any) -> Any:
         return vg(*args)[1]

@@ -28,6 +28,11 @@ class Optimizer:
             params = params.parameters()
         elif isinstance(params, Value):
             raise TypeError(f"{name}: params must be a list of Values or a Module, got one Value")
+        elif callable(params):
+            raise TypeError(
+                f"{name}: params is a method or function, not the parameters; call it: "
+                f"{name}(model.parameters(), ...)"
+            )
         ps: list[Value] = []
         seen: set[Value] = set()
         for p in params:

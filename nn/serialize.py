@@ -65,6 +65,10 @@ def save(model: Module, path: PathLike) -> None:
         "config": _config(model),
         "parameters": None,
     }
+    try:  # what load checks, checked before writing: save never writes a file load refuses
+        _check_document({**head, "parameters": state}, os.fspath(path))
+    except ValueError as e:
+        raise ValueError(f"save: the file would not load back: {e}") from None
     # NOTE: one parameter a line, written by json's C encoder (indent= would use the Python one)
     lines = json.dumps(state, separators=(",\n  ", ": "))[1:-1]
     table = "{\n  " + lines + "\n }" if lines else "{}"
@@ -376,7 +380,11 @@ def _check_same_model(given: str, model: Module, cls: str, config: Any) -> None:
 
 
 def _config(model: Module) -> dict[str, Any] | None:
-    """Constructor arguments that rebuild the model's shape (None for other Module classes)."""
+    """Constructor arguments that rebuild the model's shape exactly (None for other Module
+    classes, and for a Neuron/Layer/MLP reshaped by hand: no weights, no neurons, no layers,
+    neurons of different sizes or layers that do not chain)."""
+    if not _regular(model):
+        return None
     if type(model) is Neuron:
         return {"nin": model.nin, "activation": model.activation, "bias": _has_bias([model])}
     if type(model) is Layer:
@@ -402,6 +410,26 @@ def _config(model: Module) -> dict[str, Any] | None:
             "bias": bias,
         }
     return None
+
+
+def _regular(model: Module) -> bool:
+    """Is the model shaped as its constructor makes it (so that the config rebuilds it)?"""
+    if type(model) is Neuron:
+        ws = model.w
+        return isinstance(ws, list) and bool(ws) and all(isinstance(w, Value) for w in ws)
+    if type(model) is Layer:
+        ns = model.neurons
+        if not isinstance(ns, list) or not ns:
+            return False
+        return all(type(n) is Neuron and _regular(n) and n.nin == ns[0].nin for n in ns)
+    if type(model) is MLP:
+        layers = model.layers
+        if not isinstance(layers, list) or not layers:
+            return False
+        if not all(type(layer) is Layer and _regular(layer) for layer in layers):
+            return False
+        return all(a.nout == b.nin for a, b in zip(layers, layers[1:], strict=False))
+    return True
 
 
 def _one_activation(layer: Layer) -> str | None:

@@ -17,7 +17,10 @@ from .module import Module
 if TYPE_CHECKING:
     import torch
 
-INSTALL = "pip install 'chainrule[torch]'"
+INSTALL = (
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu (the CPU build), "
+    "then pip install -e '.[torch]'"
+)
 LEAKY_SLOPE = 0.01  # Value.leaky_relu's default, the slope nn's "leaky_relu" uses
 
 # Our activation name -> the name of its torch.nn module ("linear" has none).
@@ -123,6 +126,11 @@ def _layers_of(model: Any) -> list[Layer]:
 def _layer_kind(layer: Layer, where: str) -> tuple[str, bool]:
     """The layer's one activation and whether its neurons have biases; mixtures are refused."""
     neurons = layer.neurons
+    if not isinstance(neurons, (list, tuple)) or not neurons:
+        raise ValueError(
+            f"to_torch: {where} has no neurons (its list is empty); a torch Linear needs at "
+            "least one output: give it neurons, or drop the layer"
+        )
     for j, n in enumerate(neurons):
         if not (isinstance(n, Neuron) and _plain(n, Neuron)):
             raise TypeError(
@@ -249,6 +257,17 @@ def _check_linear(m: Any, name: str, specs: list[tuple[Any, str]]) -> None:
     w = m.weight
     if w.is_complex() or not w.is_floating_point() or w.is_meta:
         raise TypeError(f"from_torch: module {name} (Linear) has {w.dtype} weights on {w.device}")
+    sizes = f"in_features={m.in_features}, out_features={m.out_features}"
+    if tuple(w.shape) != (m.out_features, m.in_features):
+        raise ValueError(
+            f"from_torch: module {name} (Linear) has a weight of shape {tuple(w.shape)}, but "
+            f"{sizes} means ({m.out_features}, {m.in_features}); make the sizes agree"
+        )
+    if m.bias is not None and tuple(m.bias.shape) != (m.out_features,):
+        raise ValueError(
+            f"from_torch: module {name} (Linear) has a bias of shape {tuple(m.bias.shape)}, but "
+            f"{sizes} means ({m.out_features},); make the sizes agree"
+        )
     if specs and specs[-1][0].out_features != m.in_features:
         raise ValueError(
             f"from_torch: module {name} (Linear) takes {m.in_features} inputs but the layer "

@@ -108,9 +108,10 @@ def fit(
         batch_size: None (or >= len(X)) trains on the whole set each step; otherwise the data
             is reshuffled each epoch and the last batch of an epoch may be smaller.
         l2: adds ``l2 * sum p**2`` over the model's parameters to the loss.
-        target_accuracy, target_loss: stop as soon as a whole epoch's accuracy is >= (loss
-            <= ) the target. With full batches the check comes before the update, so the
-            returned model is exactly the one that met it.
+        target_accuracy: stop as soon as a whole epoch's accuracy is >= this. With full
+            batches the check comes before the update, so the returned model is exactly the
+            one that met it.
+        target_loss: the same for a whole epoch's loss <= this.
         log_every: print a line every so many steps (through the bar, if there is one).
         callback: ``callback(step, history)`` after each step; returning True stops training.
         compile: trace the step's loss once per batch size (``autograd.tracing``, the batch's
@@ -360,6 +361,6 @@ def _count(what: str, x: Any, minimum: int) -> int:
 def _progress_bar(total: int) -> Any:
     try:
         from tqdm import tqdm
-    except ImportError:  # the bar is optional: pip install 'chainrule[progress]'
+    except ImportError:  # the bar is optional: pip install -e '.[progress]'
         return None
     return tqdm(total=total, desc="fit", unit="step", leave=True, dynamic_ncols=True)

@@ -171,3 +171,18 @@ def test_hessian_of_a_quadratic_form_is_symmetric_and_exact(xs):
 def test_argnums_that_are_not_ints_are_a_type_error(argnums):
     with pytest.raises(TypeError, match="argnums"):
         grad(lambda x, y: x * y, argnums)
+
+
+def test_gradients_of_one_value_instead_of_a_list_says_to_wrap_it():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"gradients: inputs must be a list of Values.*\[x\]"):
+        gradients(x * x, x)
+
+
+@pytest.mark.parametrize("transform", [grad, value_and_grad])
+@pytest.mark.parametrize(
+    "result", [lambda x: [x, x], lambda x: (x,), lambda x: "x", lambda x: None]
+)
+def test_a_function_returning_no_single_number_is_named_by_grad(transform, result):
+    with pytest.raises(TypeError, match=rf"{transform.__name__}: f must return one number"):
+        transform(result)(1.0)

@@ -329,3 +329,12 @@ def test_a_bad_optimizer_state_is_named_and_changes_nothing(path, value, error, 
     with pytest.raises(error, match=match):
         fresh.load_state_dict(state)
     assert (fresh.steps, fresh.lr, fresh.momentum, fresh.velocity) == (0, 0.3, 0.5, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("make", [SGD, Adam, AdamW])
+def test_passing_the_parameters_method_uncalled_says_to_call_it(make):
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(
+        TypeError, match=rf"{make.__name__}: params is a method.*call it.*parameters\(\)"
+    ):
+        make(model.parameters, lr=0.1)

@@ -502,3 +502,49 @@ def test_a_save_killed_mid_write_leaves_the_old_file_and_the_next_save_removes_i
     save(new, path)
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
     assert load(path).state_dict() == new.state_dict()
+
+
+# --- save writes only files that load reads back ---
+
+
+def _no_layers():
+    model = MLP(2, [3, 1], seed=0)
+    model.layers = []
+    return model
+
+
+def _no_weights():
+    neuron = Neuron(2, seed=0)
+    neuron.w = []
+    return neuron
+
+
+def _no_neurons():
+    layer = Layer(2, 3, seed=0)
+    layer.neurons = []
+    return layer
+
+
+def _uneven_neurons():
+    layer = Layer(2, 2, seed=0)
+    layer.neurons[0].w.append(Value(0.5))
+    layer.neurons[1].w.pop()
+    return layer
+
+
+def _broken_chain():
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[1] = Layer(4, 1, seed=0)
+    return model
+
+
+@pytest.mark.parametrize(
+    "make", [_no_layers, _no_weights, _no_neurons, _uneven_neurons, _broken_chain]
+)
+def test_a_reshaped_model_saves_a_file_that_loads_back_into_it(tmp_path, make):
+    model = make()
+    save(model, tmp_path / "m.json")
+    again = load(tmp_path / "m.json", make())
+    assert again.state_dict() == model.state_dict()
+    with pytest.raises(ValueError, match=r"cannot be rebuilt from the file.*load\(path, model\)"):
+        load(tmp_path / "m.json")

@@ -37,7 +37,7 @@ def test_import_nn_does_not_import_torch():
 @pytest.mark.parametrize("convert", [nn.to_torch, nn.from_torch])
 def test_without_torch_the_error_says_what_to_install(convert, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
-    with pytest.raises(ImportError, match=r"needs PyTorch.*pip install 'chainrule\[torch\]'"):
+    with pytest.raises(ImportError, match=r"needs PyTorch.*whl/cpu.*pip install -e '\.\[torch\]'"):
         convert(nn.MLP(2, [1], seed=0))
 
 
@@ -209,6 +209,12 @@ def _constant_weight() -> nn.MLP:
     return model
 
 
+def _emptied_layer() -> nn.MLP:
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons.clear()
+    return model
+
+
 def _broken_chain() -> nn.MLP:
     model = nn.MLP(2, [3, 1], seed=0)
     model.layers[1] = nn.Layer(4, 1, seed=0)
@@ -229,6 +235,7 @@ def _broken_chain() -> nn.MLP:
         (_user_layer, TypeError, r"cannot export layers.1 \(Affine\)"),
         (_constant_weight, TypeError, "layers.0.neurons.1.w is a float"),
         (_broken_chain, ValueError, "layers.1 takes 4 inputs but layers.0 gives 3"),
+        (_emptied_layer, ValueError, r"layers.0 has no neurons \(its list is empty\)"),
     ],
 )
 def test_export_refuses_what_torch_cannot_express(torch, make, error, match):
@@ -240,6 +247,22 @@ def test_export_refuses_what_torch_cannot_express(torch, make, error, match):
 def test_export_refuses_a_non_float_dtype(torch):
     with pytest.raises(TypeError, match="floating torch dtype, got torch.int64"):
         nn.to_torch(nn.MLP(2, [1], seed=0), dtype=torch.int64)
+
+
+def _reshaped_linear(t):
+    import torch
+
+    linear = t.Linear(2, 3)
+    linear.weight = t.Parameter(torch.zeros(3, 5))  # in_features still says 2
+    return [linear]
+
+
+def _reshaped_bias(t):
+    import torch
+
+    linear = t.Linear(2, 3)
+    linear.bias = t.Parameter(torch.zeros(2))
+    return [linear]
 
 
 @pytest.mark.torch
@@ -258,6 +281,8 @@ def test_export_refuses_a_non_float_dtype(torch):
         (lambda t: [t.Linear(2, 1), t.LeakyReLU(0.2)], ValueError, r"\(LeakyReLU\) has slope 0.2"),
         (lambda t: [t.Linear(2, 3), t.Linear(4, 1)], ValueError, r"1 \(Linear\) takes 4 inputs"),
         (lambda t: [], TypeError, "has no Linear layer"),
+        (_reshaped_linear, ValueError, r"0 \(Linear\) has a weight of shape \(3, 5\), but"),
+        (_reshaped_bias, ValueError, r"0 \(Linear\) has a bias of shape \(2,\), but"),
     ],
 )
 def test_import_refuses_unsupported_modules_by_name(torch, modules, error, match):

@@ -34,14 +34,24 @@ def plural(n: int, noun: str) -> str:
 
 
 # Control characters are shown as their Unicode pictures (␀ ␛, a newline as ␤): NUL breaks
-# Graphviz's parser, and a page or a card should show what is there.
+# Graphviz's parser, and a page or a card should show what is there. A lone surrogate ('\ud800',
+# half of a UTF-16 pair) cannot be written as UTF-8 at all: it is shown as U+FFFD, the
+# replacement character.
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20)} | {0x0A: "\u2424", 0x7F: "\u2421"}
+_PICTURES |= _SURROGATES
 _BUT_NEWLINES = {c: p for c, p in _PICTURES.items() if c != 0x0A}
 _BUT_WHITESPACE = {c: p for c, p in _PICTURES.items() if chr(c) not in "\n\r\t"}  # for Graphviz
 
 
+def writable(text: str) -> str:
+    """text with each lone surrogate as U+FFFD, so that it can be written as UTF-8."""
+    return text if text.isascii() else text.translate(_SURROGATES)
+
+
 def visible(text: str, *, newlines: bool = False) -> str:
-    """text with control characters as their Unicode pictures; with ``newlines``, keep \\n."""
+    """text with control characters as their Unicode pictures (lone surrogates as U+FFFD); with
+    ``newlines``, keep \\n."""
     return text.translate(_BUT_NEWLINES if newlines else _PICTURES)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ..value import Value
+from .format import writable
 
 
 @runtime_checkable
@@ -23,12 +24,13 @@ Names = Mapping[Value, str] | Mapping[str, Value] | Iterable[tuple[str, Value]] 
 
 
 def name_of(v: Value, names: Mapping[Value, str] | None) -> str:
-    """The name a drawing shows for v: from ``names``, else its ``label``, else ''."""
+    """The name a drawing shows for v: from ``names``, else its ``label``, else ''; lone
+    surrogates ('\\ud800', which no file or page can hold) shown as U+FFFD."""
     if names is not None:
         n = names.get(v)
         if n:
-            return str(n)
-    return v.label
+            return writable(str(n))
+    return writable(v.label)
 
 
 def names_from(named: Iterable[tuple[str, Value]] | Mapping[str, Value]) -> dict[Value, str]:
