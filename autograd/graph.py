@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from math import isfinite
 from typing import TYPE_CHECKING
 
 from .ops import as_float
@@ -147,6 +148,11 @@ def _propagate(order: list[Value], watch: Callable[[Value], None] | None) -> Non
         d = v._da
         if d is not None:
             if type(d) is tuple:
+                # NOTE: a node whose grad is exactly 0 adds only zeros, which change nothing
+                # (every grad starts this pass at +0.0, and +0.0 + -0.0 is +0.0) as long as no
+                # local is inf or NaN (0 * inf is NaN): skipped, 15% fewer demo instructions.
+                if not g and isfinite(sum(d)):
+                    continue
                 for p, dp in zip(v._a, d):  # noqa: B905 (aligned by construction; hot loop)
                     p.grad += dp * g
             else:

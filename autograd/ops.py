@@ -11,7 +11,11 @@ Each entry of ``OPS`` (an ``Op``) holds, side by side:
   ``fail(kind, message)`` where the rule raises (same message); it may call the helpers in
   ``JS_HELPERS`` (Python's ``**``, ``sum`` and stable sigmoid). ``autograd.web`` runs it in pages;
 - ``symbol`` (what a drawing shows) and ``kind`` ("arithmetic", "function", "activation" or
-  "reduction"; drawings group a neuron's activation by it).
+  "reduction"; drawings group a neuron's activation by it);
+- ``display`` and ``formula``: the forward expression and each local derivative as text over
+  ``{0}``, ``{1}``, ... (the inputs) and ``{out}``, which the explorer fills with names, then
+  numbers (``"1 - {out}²"`` reads ``1 - tanh(u)²``, then ``1 - 0.46²``); for many inputs,
+  functions of their count.
 
 A new op is one entry here plus, at most, the one line in ``value.py`` that exposes it as a
 method; ``define_op`` adds a user's op to ``REGISTRY`` the same way. Imports only the standard
@@ -58,6 +62,7 @@ if TYPE_CHECKING:
 Number = int | float
 Rule = tuple[float, tuple[float, ...]]
 Source = tuple[str, tuple[str, ...]]  # (out, locals) as Python expressions
+Template = tuple[str, ...] | Callable[[int], tuple[str, ...]]  # per input; n-ary: from a count
 
 
 class Op(NamedTuple):
@@ -70,6 +75,8 @@ class Op(NamedTuple):
     symbol: str = ""  # drawn instead of the name when set
     kind: str = "function"  # arithmetic, function, activation or reduction
     js: str | None = None  # the rule as a JavaScript function text (see JS_HELPERS)
+    formula: Template = ()  # d out / d input_i as text over {0}, {1}, ... and {out}
+    display: str | Callable[[int], str] = ""  # the forward as text; '' shows name({0}, ...)
 
 
 def domain_error(op: str, message: str) -> ValueError:
@@ -414,45 +421,70 @@ def _dot_expr(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*args[n : 2 * n], *args[:n], 1.0)
 
 
+def _dot_text(n: int) -> tuple[str, tuple[str, ...]]:
+    """dot's display and formulas over its n inputs (w_1..w_k, x_1..x_k, c)."""
+    k = (n - 1) // 2
+    terms = [f"{{{i}}}·{{{k + i}}}" for i in range(k)]
+    return " + ".join([*terms, f"{{{n - 1}}}"]), (
+        *(f"{{{k + i}}}" for i in range(k)),
+        *(f"{{{i}}}" for i in range(k)),
+        "1",
+    )
+
+
 # --- the table: every view of an op in one entry (inputs are Values in local_expr) ---
 # NOTE: laid out by hand, one op to a line or two, so that it reads as a table.
 
 # fmt: off
 OPS: dict[str, Op] = {op.name: op for op in (
     Op("add", add, lambda out, a, b: (1.0, 1.0), lambda a, b: (f"{a} + {b}", ("1.0", "1.0")),
-       symbol="+", kind="arithmetic", js="(a, b) => [a + b, [1, 1]]"),
+       symbol="+", kind="arithmetic", js="(a, b) => [a + b, [1, 1]]",
+       formula=("1", "1"), display="{0} + {1}"),
     Op("sub", sub, lambda out, a, b: (1.0, -1.0), lambda a, b: (f"{a} - {b}", ("1.0", "-1.0")),
-       symbol="-", kind="arithmetic", js="(a, b) => [a - b, [1, -1]]"),
+       symbol="−", kind="arithmetic", js="(a, b) => [a - b, [1, -1]]",
+       formula=("1", "-1"), display="{0} - {1}"),
     Op("mul", mul, lambda out, a, b: (b, a), lambda a, b: (f"{a} * {b}", (b, a)),
-       symbol="*", kind="arithmetic", js="(a, b) => [a * b, [b, a]]"),
-    Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b)), symbol="/", kind="arithmetic",
-       js=_DIV_JS),
+       symbol="×", kind="arithmetic", js="(a, b) => [a * b, [b, a]]",
+       formula=("{1}", "{0}"), display="{0}·{1}"),
+    Op("div", div, lambda out, a, b: (1.0 / b, -a / (b * b)), symbol="÷", kind="arithmetic",
+       js=_DIV_JS, formula=("1/{1}", "-{0}/{1}²"), display="{0}/{1}"),
     Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",)),
-       symbol="-x", kind="arithmetic", js="(a) => [-a, [-1]]"),
-    Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="**", kind="arithmetic",
-       js=_POW_JS),
-    Op("powv", powv, _powv_expr, symbol="**", kind="arithmetic", js=_POWV_JS),
-    Op("exp", exp, lambda out, a: (out,), kind="activation", js=_EXP_JS),
-    Op("log", log, lambda out, a: (1.0 / a,), js=_LOG_JS),
-    Op("sqrt", sqrt, lambda out, a: (0.5 / out,), js=_SQRT_JS),
+       symbol="−x", kind="arithmetic", js="(a) => [-a, [-1]]",
+       formula=("-1",), display="-{0}"),
+    Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="^", kind="arithmetic",
+       js=_POW_JS, formula=("{1}·{0}^({1}-1)",), display="{0}^{1}"),
+    Op("powv", powv, _powv_expr, symbol="^", kind="arithmetic", js=_POWV_JS,
+       formula=("{1}·{0}^({1}-1)", "{out}·ln {0}"), display="{0}^{1}"),
+    Op("exp", exp, lambda out, a: (out,), kind="activation", js=_EXP_JS, formula=("{out}",)),
+    Op("log", log, lambda out, a: (1.0 / a,), js=_LOG_JS, formula=("1/{0}",), display="ln({0})"),
+    Op("sqrt", sqrt, lambda out, a: (0.5 / out,), js=_SQRT_JS, formula=("1/(2·{out})",)),
     Op("tanh", tanh, lambda out, a: (1.0 - out * out,), kind="activation",
-       js="(a) => { const t = Math.tanh(a); return [t, [1 - t * t]]; }"),
+       js="(a) => { const t = Math.tanh(a); return [t, [1 - t * t]]; }",
+       formula=("1 - {out}²",)),
     Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),), kind="activation",
-       js="(a) => { const s = sigmoid(a); return [s, [s * (1 - s)]]; }"),
-    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation", js=_SOFTPLUS_JS),
+       js="(a) => { const s = sigmoid(a); return [s, [s * (1 - s)]]; }",
+       formula=("{out}·(1 - {out})",), display="σ({0})"),
+    Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation", js=_SOFTPLUS_JS,
+       formula=("σ({0})",)),
     Op("relu", relu, lambda out, a: (relu(a.data)[1][0],),
        lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
                   (f"(1.0 if {a} > 0.0 else 0.0 if {a} == {a} else {a})",)),
-       kind="activation", js="(a) => a > 0 ? [a, [1]] : a === a ? [0, [0]] : [a, [a]]"),
+       kind="activation", js="(a) => a > 0 ? [a, [1]] : a === a ? [0, [0]] : [a, [a]]",
+       formula=("1 if {0} > 0 else 0",)),
     Op("leaky_relu", leaky_relu, lambda out, a, s: (leaky_relu(a.data, s)[1][0],),
-       kind="activation", js="(a, s) => a > 0 ? [a, [1]] : a === a ? [s * a, [s]] : [a, [a]]"),
-    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), js=_ABS_JS),
-    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", js=_SIN_JS),
-    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation", js=_COS_JS),
+       kind="activation", js="(a, s) => a > 0 ? [a, [1]] : a === a ? [s * a, [s]] : [a, [a]]",
+       formula=("1 if {0} > 0 else {1}",)),
+    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), js=_ABS_JS,
+       formula=("sign({0})",), display="|{0}|"),
+    Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", js=_SIN_JS,
+       formula=("cos({0})",)),
+    Op("cos", cos, lambda out, a: (-a.sin(),), kind="activation", js=_COS_JS,
+       formula=("-sin({0})",)),
     Op("sum", sum_, lambda out, *t: (1.0,) * len(t), _sum_source, kind="reduction",
-       js=_SUM_JS),
+       js=_SUM_JS, formula=lambda n: ("1",) * n,
+       display=lambda n: " + ".join(f"{{{i}}}" for i in range(n))),
     Op("dot", dot, lambda out, *args: _dot_expr(args), _dot_source, kind="reduction",
-       js=_DOT_JS),
+       js=_DOT_JS, formula=lambda n: _dot_text(n)[1], display=lambda n: _dot_text(n)[0]),
 )}
 # fmt: on
 
@@ -471,6 +503,8 @@ def define_op(
     kind: str = "function",
     symbol: str = "",
     js: str | None = None,
+    formula: Template = (),
+    display: str | Callable[[int], str] = "",
 ) -> Callable[..., Value]:
     """Register an op of your own and return a function that applies it to Values and numbers.
 
@@ -480,8 +514,10 @@ def define_op(
     ``kind="activation"`` lets drawings count it as a neuron's activation; ``symbol`` is what
     they show for it. ``js`` is the rule in JavaScript, in the form of the built-ins' ``js``
     (``"(a, b) => [out, [d out/da, d out/db]]"``): without it a page that recomputes the graph
-    (``explore``) shows it read-only. Your own ops may be redefined (re-run a cell); built-ins
-    may not. The returned function's ``.op`` is the registered ``Op``.
+    (``explore``) shows it read-only. ``formula`` (one text per input over ``{0}``, ``{1}``, ...
+    and ``{out}``, e.g. ``("3·{0}²",)``) and ``display`` (``"{0}³"``) are what the explorer
+    writes out. Your own ops may be redefined (re-run a cell); built-ins may not. The returned
+    function's ``.op`` is the registered ``Op``.
     """
     if not isinstance(name, str) or not name:
         raise ValueError("define_op: name must be a non-empty string")
@@ -493,7 +529,18 @@ def define_op(
         raise ValueError(f"define_op: kind must be one of {sorted(KINDS)}, got {kind!r}")
     if js is not None and not isinstance(js, str):
         raise TypeError(f"define_op: js must be JavaScript text (a str), got {type(js).__name__}")
-    op = Op(name, _checked(name, rule), local_expr, symbol=str(symbol), kind=kind, js=js)
+    if not (callable(formula) or isinstance(formula, tuple)):
+        raise TypeError(f"define_op: formula must be a tuple of str, got {type(formula).__name__}")
+    op = Op(
+        name,
+        _checked(name, rule),
+        local_expr,
+        symbol=str(symbol),
+        kind=kind,
+        js=js,
+        formula=formula,
+        display=display,
+    )
     REGISTRY[name] = op
     from .nary import apply  # NOTE: Values sit above the table; only a user's op needs them
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from .graph import backward, topological_order
 from .ops import as_float
@@ -116,8 +116,11 @@ class BackwardSteps:
         )
         return f"{head}grad {name} = {symbolic}\n= {numbers} = {format_number(s.grad)}"
 
-    def draw(self, k: int, *, rankdir: str = "LR", format: str = "svg") -> Any:
-        """Frame k as a graphviz Digraph: gradients known so far, this node and its terms lit."""
+    def draw(
+        self, k: int, *, rankdir: str = "LR", format: str = "svg", caption: bool = True
+    ) -> Any:
+        """Frame k as a graphviz Digraph: gradients known so far, this node and its terms lit;
+        its caption is the drawing's label unless ``caption=False``."""
         k = range(len(self.steps))[k]
         done = self.grads(k)
         plan = plan_graph(self.order, names=self.names, grads=done)
@@ -137,7 +140,7 @@ class BackwardSteps:
             edge = {"color": TERM, "penwidth": "2.5", "fontcolor": TERM}
             plan.edges[(vid, oid)].update(edge, label=" + ".join(parts), dir="back")
             plan.edges[(oid, plan.value_id(c))].update(edge, dir="back")
-        return emit(plan, rankdir=rankdir, caption=self.caption(k), fmt=format)
+        return emit(plan, rankdir=rankdir, caption=self.caption(k) if caption else "", fmt=format)
 
     def save_images(
         self, directory: str | Path, format: str = "svg", prefix: str = "step"
@@ -156,12 +159,18 @@ class BackwardSteps:
             paths.append(path)
         return paths
 
-    def to_html(self, path: str | Path | None = None, title: str = "Backpropagation") -> str:
-        """One self-contained HTML page (inline SVGs, a slider, no network); written to path."""
+    @overload
+    def to_html(self, path: None = None, title: str = ...) -> str: ...
+    @overload
+    def to_html(self, path: str | Path, title: str = ...) -> Path: ...
+    def to_html(self, path: str | Path | None = None, title: str = "Backpropagation") -> str | Path:
+        """One self-contained HTML page (inline SVGs, a slider, no network); with ``path``, it is
+        written there and the Path returned instead of the text."""
         self._check_size("to_html")
         frames = []
         for k in range(len(self.steps)):
-            svg = self.draw(k).pipe(format="svg", encoding="utf-8")
+            # the caption is the page's text above the picture, so not also in the picture
+            svg = self.draw(k, caption=False).pipe(format="svg", encoding="utf-8")
             svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
             hidden = "" if k == 0 else " hidden"
             frames.append(f'<div class="frame"{hidden}>{svg}</div>')
@@ -176,9 +185,10 @@ class BackwardSteps:
                 for k, c in enumerate(captions)
             ),
         )
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
+        if path is None:
+            return page
+        Path(path).write_text(page, encoding="utf-8")
+        return Path(path)
 
     def _repr_html_(self) -> str:
         return self.to_html()

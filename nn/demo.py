@@ -28,8 +28,7 @@ from .train import History, accuracy, fit, predict
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 _NO_MATPLOTLIB = (
-    "python -m nn.demo: the plots need matplotlib: pip install 'chainrule[plot]' "
-    "(or pass --no-plot)"
+    "python -m nn.demo: the plots need matplotlib: pip install -e '.[plot]' (or pass --no-plot)"
 )
 
 

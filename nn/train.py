@@ -397,6 +397,6 @@ def _count(what: str, x: Any, minimum: int) -> int:
 def _progress_bar(total: int) -> Any:
     try:
         from tqdm import tqdm
-    except ImportError:  # the bar is optional: pip install 'chainrule[progress]'
+    except ImportError:  # the bar is optional: pip install -e '.[progress]'
         return None
     return tqdm(total=total, desc="fit", unit="step", leave=True, dynamic_ncols=True)

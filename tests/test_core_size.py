@@ -2,7 +2,8 @@
 
 The budget counts Python: docstrings, comments and the op table's JavaScript forms (``Op.js``
 and ``JS_HELPERS``, text for the page's engine, like a docstring in another language) are not
-counted, except for the line that names each."""
+counted, except for the line that names each; nor are the lines that hold only an op's
+``formula=``/``display=`` text (what the explorer prints, math written for a reader)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def code_lines(path: Path) -> int:
     return sum(
         1
         for number, line in enumerate(source.splitlines(), 1)
-        if line.strip() and not line.lstrip().startswith("#") and number not in docstrings
+        if line.strip()
+        and not line.lstrip().startswith(("#", "formula=", "display="))
+        and number not in docstrings
     )
 
 

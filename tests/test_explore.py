@@ -60,15 +60,42 @@ def test_tanh_formula_has_the_numbers_plugged_in():
     ("op", "inputs", "out", "local", "line"),
     [
         ("mul", [("a", 2.0, True), ("b", -3.0, True)], -6.0, [-3.0, 2.0], "dy/da = b = -3.0"),
-        ("mul", [("a", 2.0, True), ("2.0", 2.0, False)], 4.0, [2.0], "dy/da = 2.0"),
-        ("pow", [("a", 3.0, True), ("2.0", 2.0, False)], 9.0, [6.0], "d a^2.0/da = 2.0·a^(2.0-1)"),
-        ("relu", [("a", 0.0, True)], 0.0, [0.0], "(a = 0 <= 0) = 0"),
+        ("mul", [("a", 2.0, True), ("2.0", 2.0, False)], 4.0, [2.0], "d (a·2.0)/da = 2.0"),
+        (
+            "pow",
+            [("a", 3.0, True), ("2.0", 2.0, False)],
+            9.0,
+            [6.0],
+            "d (a^2.0)/da = 2.0·a^(2.0-1)",
+        ),
+        ("relu", [("a", 0.0, True)], 0.0, [0.0], "= 1 if 0 > 0 else 0 = 0"),
         ("div", [("a", 1.0, True), ("b", 4.0, True)], 0.25, [0.25, -1 / 16], "= 1/4.0 = 0.25"),
     ],
 )
 def test_local_formula_per_op(op, inputs, out, local, line):
     lines = local_formulas(op, "y", out, inputs, local)
     assert any(line in x for x in lines), lines
+
+
+def test_an_op_added_by_define_op_shows_its_formula_from_the_table():
+    cube = define_op(
+        "cube_formula_test", lambda a: (a**3, (3 * a * a,)), formula=("3·{0}²",), display="{0}³"
+    )
+    y = cube(Value(2.0, label="a"))
+    data = page_data(explore(y).to_html())
+    assert data["nodes"][data["root"]]["formulas"] == ["d a³/da = 3·a² = 3·2.0² = 12.0"]
+    assert data["nodes"][data["root"]]["expr"] == "v1 = a³"
+
+
+def test_an_op_added_to_the_table_alone_shows_its_formula(monkeypatch):
+    from autograd import ops
+    from autograd.nary import apply
+
+    op = ops.Op("halve_table_test", lambda a: (a / 2, (0.5,)), formula=("1/2",), display="{0}/2")
+    monkeypatch.setitem(ops.REGISTRY, op.name, op)
+    y = apply(op, Value(3.0, label="a"))
+    data = page_data(explore(y).to_html())
+    assert data["nodes"][data["root"]]["formulas"] == ["d (a/2)/da = 1/2 = 0.5"]
 
 
 def test_op_without_a_formula_shows_its_recorded_number():
@@ -147,7 +174,8 @@ def test_a_big_graph_without_names_is_cut_near_the_output():
 def test_to_html_writes_the_page_and_repr_html_embeds_it(tmp_path):
     e = explore(neuron())
     path = tmp_path / "page.html"
-    assert e.to_html(path) == path.read_text(encoding="utf-8")
+    assert e.to_html(path) == path  # the path, not 26 KB of page for a REPL to print
+    assert path.read_text(encoding="utf-8") == e.to_html()
     frame = e._repr_html_()
     assert frame.startswith("<iframe srcdoc=")
     assert html.unescape(re.search(r'srcdoc="(.*?)"', frame, re.S).group(1)) == e.html
@@ -178,3 +206,51 @@ def test_explore_is_exported_lazily():
         "assert explore.__module__ == 'autograd.explorer'"
     )
     fresh_python(code)
+
+
+def test_every_use_of_a_value_is_its_own_edge_and_parallel_edges_are_apart():
+    a = Value(2.0, label="a")
+    y = a * a + a
+    y.label = "y"
+    page = explore(y).to_html()
+    edges = re.findall(r'data-from="(\w+)" data-to="(\w+)" data-use="(\d)" d="([^"]+)"', page)
+    pairs = [(f, t) for f, t, _, _ in edges]
+    assert pairs.count(("n0", "n1")) == 2 and pairs.count(("n0", "n2")) == 1
+    twin = [d for f, t, _, d in edges if (f, t) == ("n0", "n1")]
+    assert twin[0] != twin[1]  # drawn apart, not on top of each other
+
+
+def test_an_edge_that_skips_a_column_bends_around_the_box_in_between():
+    a = Value(2.0, label="a")
+    y = a * a + a
+    page = explore(y).to_html()
+    (d,) = re.findall(r'data-from="n0" data-to="n2" data-use="0" d="([^"]+)"', page)
+    box = re.search(
+        r'data-node="n1".*?class="cr-box" x="([\d.]+)" y="([\d.]+)" '
+        r'width="([\d.]+)" height="([\d.]+)"',
+        page,
+    )
+    assert box is not None
+    top, height = float(box.group(2)), float(box.group(4))
+    controls = [float(p.split(",")[1]) for p in d.replace("M", "").replace("C", " ").split()]
+    assert max(controls[1:3]) < top or min(controls[1:3]) > top + height
+
+
+def test_the_page_has_a_legend_for_gradient_sign_and_highlight():
+    page = explore(neuron()).to_html()
+    legend = page[page.index('data-role="legend"') :][:2000]
+    for words in ("grad &gt; 0", "grad &lt; 0", "a path to the output"):
+        assert words in legend
+    from autograd.viz import legend as colours
+
+    assert colours.PATH not in (colours.POSITIVE, colours.NEGATIVE)
+
+
+def test_a_value_used_once_is_not_called_a_value_used_more_than_once():
+    data = page_data(explore(neuron()).to_html())
+    w1 = next(r for r in data["nodes"].values() if r["name"] == "w1")
+    assert w1["uses"] == 1
+    a = Value(2.0, label="a")
+    y = a * a + a
+    data = page_data(explore(y).to_html())
+    assert data["nodes"]["n0"]["uses"] == 3

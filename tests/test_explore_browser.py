@@ -259,3 +259,23 @@ def test_wheel_zooms_drag_pans_and_play_steps_on(open_page: Any):
     )
     p.role("step-play").click()  # pause
     assert p.errors == []
+
+
+def test_three_uses_of_a_value_are_three_visible_edges_and_a_legend_shows(
+    open_page: Any, tmp_path: Path
+):
+    a = Value(3.0, label="a")
+    y = a * a + a
+    y.label = "y"
+    p = open_page(y)
+    edges = p.page.eval_on_selector_all(
+        '.cr-graph .cr-edge[data-from="n0"]',
+        "els => els.map(e => { const b = e.getBBox(); return [e.getAttribute('data-to'), "
+        "Math.round(b.y), Math.round(b.height)]; })",
+    )
+    assert sorted(to for to, _, _ in edges) == ["n1", "n1", "n2"]
+    assert len({(to, y0, h) for to, y0, h in edges}) == 3  # no edge drawn on top of another
+    assert p.role("legend").is_visible()
+    assert "grad < 0" in p.role("legend").inner_text()
+    p.page.screenshot(path=str(tmp_path / "edges.png"))
+    assert p.errors == []

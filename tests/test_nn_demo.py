@@ -58,7 +58,7 @@ def test_missing_matplotlib_is_reported_before_training(tmp_path, capsys, monkey
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
     assert main([*TINY, "--out", str(tmp_path / "out")]) == 1
     captured = capsys.readouterr()
-    assert "pip install 'chainrule[plot]'" in captured.err and "--no-plot" in captured.err
+    assert "pip install -e '.[plot]'" in captured.err and "--no-plot" in captured.err
     assert captured.out == "" and not (tmp_path / "out").exists()  # nothing trained or written
 
 

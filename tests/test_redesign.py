@@ -222,7 +222,7 @@ def test_every_op_has_a_kind_from_kinds_and_a_name_matching_its_key():
         assert op.kind in KINDS, name
         assert isinstance(op.symbol, str), name
     assert {n for n, op in OPS.items() if op.kind == "reduction"} == {"sum", "dot"}
-    assert {OPS[n].symbol for n in ("add", "sub", "mul", "div")} == {"+", "-", "*", "/"}
+    assert {OPS[n].symbol for n in ("add", "sub", "mul", "div")} == {"+", "−", "×", "÷"}
 
 
 def test_sum_and_dot_are_compiled_from_the_table_source():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 
@@ -152,13 +153,28 @@ def test_frames_save_as_svg_and_png_images(renderer, tmp_path):
 def test_the_html_page_is_self_contained_with_one_svg_per_frame(renderer, tmp_path):
     _, _, L = example()
     steps = step_through(L)
-    page = steps.to_html(tmp_path / "steps.html")
-    assert (tmp_path / "steps.html").read_text(encoding="utf-8") == page
+    assert steps.to_html(tmp_path / "steps.html") == tmp_path / "steps.html"  # not the page
+    page = (tmp_path / "steps.html").read_text(encoding="utf-8")
     assert page.count("<svg") == len(steps)
     assert page.count('class="caption"') == len(steps)
     assert 'type="range"' in page and "<script>" in page
     assert "src=" not in page and "<link" not in page  # nothing fetched from the network
     assert "grad a = " in page
+
+
+def test_the_html_page_prints_each_caption_once(renderer):
+    _, _, L = example()
+    steps = step_through(L)
+    page = steps.to_html()
+    first = html.escape(steps.caption(0).splitlines()[0])
+    assert page.count(first) == 1  # in the caption, not again inside the picture
+
+
+def test_a_single_frame_keeps_its_caption_as_the_drawings_label():
+    _, _, L = example()
+    steps = step_through(L)
+    assert "step 1 of" in steps.draw(0).source
+    assert "step 1 of" not in steps.draw(0, caption=False).source
 
 
 def test_drawing_every_frame_of_a_huge_graph_is_refused_up_front(tmp_path):

@@ -43,7 +43,7 @@ def test_edges_run_from_inputs_through_the_op_node_to_the_output():
     a, b, c, d = small_graph()
     nodes, edges = parse(draw_dot(d).source)
     na, nb, nc, nd = (labelled(nodes, f"{{ {x} |") for x in "abcd")
-    (mul,) = [k for k, v in nodes.items() if v == '"*"' or v == "*"]
+    (mul,) = [k for k, v in nodes.items() if v in ('"×"', "×")]
     (add,) = [k for k, v in nodes.items() if v == '"+"' or v == "+"]
     (const,) = [k for k, v in nodes.items() if v == "1.5"]
     assert set(edges) == {(na, mul), (nb, mul), (mul, nc), (nc, add), (const, add), (add, nd)}

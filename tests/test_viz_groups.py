@@ -60,7 +60,7 @@ def test_a_user_op_of_kind_function_stays_outside_the_neuron():
 
 
 def test_built_in_symbols_and_kinds_come_from_the_op_table():
-    assert (op_symbol("add"), op_symbol("powv"), op_symbol("tanh")) == ("+", "**", "tanh")
+    assert (op_symbol("add"), op_symbol("powv"), op_symbol("tanh")) == ("+", "^", "tanh")
     assert (op_kind("relu"), op_kind("dot"), op_kind("mul")) == (
         "activation",
         "reduction",

@@ -115,7 +115,8 @@
     var c = $("caption");
     if (!s) c.textContent = "Forward pass done. Step through backward: it starts at the output, " +
       "whose gradient is the seed 1, and each step adds up grad(user) × local derivative over a node's uses.";
-    else if (hidden(k - 1)) c.textContent = s.question + "\n(its uses are highlighted: click one for its gradient)";
+    else if (hidden(k - 1)) c.textContent = s.question + (s.terms.length ?
+      "\n(its uses are highlighted: click one for its gradient)" : "");
     else c.textContent = s.caption;
   }
   function renderQuiz(s) {
@@ -184,7 +185,8 @@
     if (list.length > 1) {
       details.appendChild(el("p", "sum: " + list.map(function (p) { return fmt(p.product); }).join(" + ") +
         " = " + fmt(r.paths.total), "cr-math"));
-      details.appendChild(el("p", "A value used more than once gets one term per path: its gradient is their sum.", "cr-hint"));
+      details.appendChild(el("p", (r.uses > 1 ? r.name + " is used " + r.uses + " times, and " : "") +
+        list.length + " paths lead from " + r.name + " to the output: its gradient is the sum of their products.", "cr-hint"));
     }
   }
   function showGroup(gid) {

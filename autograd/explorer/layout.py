@@ -2,7 +2,8 @@
 
 Columns follow the data flow (a node sits one column right of its last input; an input sits
 just left of its first use), rows are ordered by a few barycentre sweeps to cut crossings.
-Every node is a ``<g data-node="id">``; every edge a ``<path data-from data-to>``.
+Every node is a ``<g data-node="id">``; every use of a value an edge ``<path data-from data-to>``
+(``a*a``: two, drawn apart).
 """
 
 from __future__ import annotations
@@ -146,21 +147,46 @@ def svg(boxes: list[Box], width: float, height: float) -> str:
         '<g class="cr-edges">',
     ]
     for b in boxes:
-        for p in dict.fromkeys(b.inputs):  # a*a: one drawn edge
-            a = where[p]
-            x1, y1 = a.x + a.width, a.y + a.height / 2
-            x2, y2 = b.x, b.y + b.height / 2
-            dx = max(20.0, (x2 - x1) / 2)
-            out.append(
-                f'<path class="cr-edge" data-from="{escape(p)}" data-to="{escape(b.id)}" '
-                f'd="M{x1:.1f},{y1:.1f} C{x1 + dx:.1f},{y1:.1f} {x2 - dx:.1f},{y2:.1f} '
-                f'{x2:.1f},{y2:.1f}" marker-end="url(#cr-arrow)"/>'
-            )
+        uses: dict[str, int] = {}
+        for p in b.inputs:
+            uses[p] = uses.get(p, 0) + 1
+        seen: dict[str, int] = {}
+        for p in b.inputs:  # a*a: two edges, one per use, drawn apart
+            j = seen[p] = seen.get(p, -1) + 1
+            out.append(_edge(where[p], b, j, uses[p], boxes))
     out.append('</g><g class="cr-nodes">')
     for b in boxes:
         out.append(_node(b))
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+PARALLEL = 7.0  # px between two uses of one value by one node
+
+
+def _edge(a: Box, b: Box, j: int, n: int, boxes: list[Box]) -> str:
+    """The j-th of n edges from a to b: side by side when n > 1; an edge that would cross a
+    box in a column between them bends above (or below) every such box, so it stays visible."""
+    shift = (j - (n - 1) / 2) * PARALLEL
+    x1, y1 = a.x + a.width, a.y + a.height / 2 + shift
+    x2, y2 = b.x, b.y + b.height / 2 + shift
+    dx = max(20.0, (x2 - x1) / 2)
+    c1, c2 = y1 + 2 * shift, y2 + 2 * shift
+    low, high = min(y1, y2) - 4, max(y1, y2) + 4
+    between = [o for o in boxes if o.x > x1 and o.x + o.width < x2]
+    hit = [o for o in between if o.y < high and o.y + o.height > low]
+    if hit:
+        top = min(o.y for o in between) - 14
+        bottom = max(o.y + o.height for o in between) + 14
+        mid = (y1 + y2) / 2
+        y = top if mid - top <= bottom - mid else bottom
+        c1 = c2 = y + (y - mid) / 3 + shift  # a cubic reaches ~3/4 of its control points
+        dx = (x2 - x1) / 4
+    return (
+        f'<path class="cr-edge" data-from="{escape(a.id)}" data-to="{escape(b.id)}" '
+        f'data-use="{j}" d="M{x1:.1f},{y1:.1f} C{x1 + dx:.1f},{c1:.1f} {x2 - dx:.1f},{c2:.1f} '
+        f'{x2:.1f},{y2:.1f}" marker-end="url(#cr-arrow)"/>'
+    )
 
 
 def _node(b: Box) -> str:

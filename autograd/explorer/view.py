@@ -26,8 +26,6 @@ from autograd.viz.format import visible
 from .formulas import expression, local_formulas
 from .layout import Box, shorten
 
-# The op table's ASCII symbols as the page prints them (the op badge).
-GLYPHS = {"-": "−", "*": "×", "/": "÷", "-x": "−x", "**": "^"}
 MAX_STEPS = 400  # backward steps put in the page at most (those nearest the output)
 MAX_PATH_NODES = 200  # graphs up to this size list every node's paths to the output
 MAX_PATHS = 16  # paths listed per node
@@ -125,9 +123,9 @@ class View:
             if uid not in out:
                 out[uid] = self._box(uid, v)
             b = out[uid]
-            for p in v._parents:
+            for p in v._parents:  # a value's box: one edge per use; a group's: one per input
                 pid = self.unit[p]
-                if pid != uid and pid not in b.inputs:
+                if pid != uid and (b.kind == "value" or pid not in b.inputs):
                     b.inputs.append(pid)
         return list(out.values())
 
@@ -150,8 +148,7 @@ class View:
             f"data {format_number(v.data)}",
             f"grad {format_number(self.grads[v])}",
         ]
-        symbol = op_symbol(v._op)
-        return Box(uid, lines, op=shorten(GLYPHS.get(symbol, symbol), 12))
+        return Box(uid, lines, op=shorten(op_symbol(v._op), 12))
 
     def _group_output(self, gid: str) -> Value | None:
         """The group's one value used outside it (or the root), if there is exactly one."""
@@ -176,7 +173,7 @@ class View:
         boxes = []
         for v in vs:
             b = self._box(self.id(v), v)
-            b.inputs = [p for p in dict.fromkeys(self.id(p) for p in v._parents) if p in ids]
+            b.inputs = [self.id(p) for p in v._parents if self.id(p) in ids]
             boxes.append(b)
         return boxes
 
@@ -215,7 +212,17 @@ class View:
             rec["formulas"] = [_text(line) for line in lines]
         if with_paths:
             rec["paths"] = self._paths(v)
+            rec["uses"] = self._uses().get(v, 0)
         return rec
+
+    def _uses(self) -> dict[Value, int]:
+        """{value: how many times a node takes it as an input} (a*a: 2)."""
+        if not hasattr(self, "_use_count"):
+            self._use_count: dict[Value, int] = {}
+            for c in self.order:
+                for p in c._parents:
+                    self._use_count[p] = self._use_count.get(p, 0) + 1
+        return self._use_count
 
     def _inputs(self, v: Value) -> list[tuple[str, float, bool]]:
         """Every input of v's op, constants included: (name, value, is a Value)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .format import escape_record, escape_text, format_factor, format_number
+from .legend import LEGEND, legend_html
 from .names import NamedModel, Names, as_names, auto_names, name_of, names_from
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INSTALL_HINT",
+    "LEGEND",
     "MAX_NODES",
     "Collapse",
     "GroupedModel",
@@ -56,6 +58,7 @@ __all__ = [
     "format_factor",
     "format_number",
     "grad_color",
+    "legend_html",
     "graph_order",
     "group_key",
     "group_members",

@@ -15,9 +15,9 @@ from ..graph import topological_order
 from ..ops import REGISTRY
 from ..value import Value
 from .format import escape_record, escape_text, format_number
+from .legend import PATH as HIGHLIGHT  # purple: red and blue mean the sign of a gradient
 from .names import name_of
 
-HIGHLIGHT = "#d62728"
 # Kinds whose constant inputs are drawn as input nodes; other kinds (activation, function) show
 # trailing constants as parameters in their label: leaky_relu(0.01).
 OPERAND_KINDS = frozenset({"arithmetic", "reduction"})
@@ -163,7 +163,8 @@ def grad_color(g: float, scale: float) -> str:
 
 
 def mark_path(plan: Plan, start: Iterable[Value]) -> set[Value]:
-    """Values on some path from a start Value to the root(s); draws them and their edges red."""
+    """Values on some path from a start Value to the root(s); draws them and their edges in the
+    highlight colour (purple, never a gradient colour)."""
     starts = set(start)
     missing = [v for v in starts if v not in plan.index]
     if missing:
