@@ -410,3 +410,16 @@ def test_on_divergence_must_be_one_of_three_words(bad):
     X, y = make_moons(n=10, seed=0)
     with pytest.raises(ValueError, match="on_divergence must be 'stop', 'warn' or 'ignore'"):
         fit(MLP(2, [1], seed=0), X, y, steps=1, progress=False, on_divergence=bad)
+
+
+def test_a_compiled_fit_stops_at_the_same_diverging_step_with_the_same_weights():
+    with pytest.warns(RuntimeWarning, match="diverg"):
+        eager_model, eager = diverging_run()
+    with pytest.warns(RuntimeWarning, match="diverg"):
+        compiled_model, compiled = diverging_run(compile=True)
+    assert (compiled.loss, compiled.diverged, compiled.steps) == (
+        eager.loss,
+        eager.diverged,
+        eager.steps,
+    )
+    assert compiled_model.state_dict() == eager_model.state_dict()
