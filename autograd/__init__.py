@@ -51,6 +51,10 @@ __all__ = [
 _LAZY = {"draw_dot": "viz", "step_through": "stepthrough", "explore": "explorer"}
 
 
+def __dir__() -> list[str]:  # tab completion offers the lazy names too, not typing's Any
+    return sorted(__all__)
+
+
 def __getattr__(name: str) -> Any:  # drawing imports graphviz only when asked for
     if name in _LAZY:
         from importlib import import_module

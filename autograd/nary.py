@@ -18,6 +18,30 @@ from . import value as _value
 from .ops import Op
 from .value import Operand, Value, _data, _is_number, _new, _node
 
+# --- a node keeps its op ---
+
+
+class OpName(str):
+    """A user op's name as each node it makes keeps it (``v._op == "cube"``), carrying the Op
+    itself in ``.op``: a node keeps the op it was built with, even when the op is redefined.
+    (Built-in ops cannot be redefined: their nodes keep the plain name.)"""
+
+    op: Op
+
+
+def keyed(op: Op) -> Op:
+    """``op`` with its name an OpName that points back at it."""
+    name = OpName(op.name)
+    op = op._replace(name=name)
+    name.op = op
+    return op
+
+
+def op_of(name: str) -> Op:
+    """The Op a node was made with, from its ``_op`` (by name if it is a plain string)."""
+    op: Op | None = getattr(name, "op", None)
+    return op if op is not None else ops.REGISTRY[name]
+
 
 def apply(op: Op, *inputs: Operand) -> Value:
     """Apply any registered op to Values and numbers; numbers are constants, not parents.
@@ -39,7 +63,8 @@ def apply(op: Op, *inputs: Operand) -> Value:
     parents = tuple(x for x in full if isinstance(x, Value))
     locals_ = tuple(d for x, d in zip(full, local, strict=False) if isinstance(x, Value))
     # keep the full input tuple only when constants are mixed in (higher order needs them)
-    return _node(out, op.name, parents, locals_, None if parents == full else full, None)
+    name = op.name if type(op.name) is OpName else keyed(op).name  # the node keeps its op
+    return _node(out, name, parents, locals_, None if parents == full else full, None)
 
 
 # --- many inputs as one node ---
@@ -76,14 +101,14 @@ def _nary(op: Op, inputs: tuple[Any, ...]) -> Value:
     all-Value inputs (a hidden layer's neuron) cost one comprehension. Other inputs (ints,
     Value subclasses, wrong types) take the general path, with its checks and error messages.
     """
-    data = [x.data for x in inputs if type(x) is Value]
+    data = [x._data for x in inputs if type(x) is Value]
     if len(data) == len(inputs):  # all Values
         out, local = op.rule(*data)
         return _node(out, op.name, inputs, local, None, None)
     data, parents, mask = [], [], []  # Values and float constants: one pass sorts them
     for x in inputs:
         if type(x) is Value:
-            data.append(x.data)
+            data.append(x._data)
             parents.append(x)
             mask.append(True)
         elif type(x) is float:
@@ -117,7 +142,7 @@ def dense(
     xs = tuple(x)
     kinds = set(map(type, xs))
     if kinds == {Value}:
-        xd = [v.data for v in xs if type(v) is Value]
+        xd = [v._data for v in xs if type(v) is Value]
     elif kinds == {float}:
         xd = list(xs)  # type: ignore[arg-type]
     else:  # ints, Value subclasses, a mix, nothing: the general path with its checks
@@ -127,18 +152,18 @@ def dense(
     # built inline, with no call per neuron: the demo step runs 19% fewer instructions.
     values_in = kinds == {Value}
     n = len(xs)
-    recording = not (_value._no_grad_blocks and not _value._recording.get())
+    slow = _value._slow  # a no_grad block or a trace open somewhere: each node is looked at
     out = []
     for w, b in zip(weights, biases, strict=True):
-        wd = [p.data for p in w if type(p) is Value]
+        wd = [p._data for p in w if type(p) is Value]
         bias_value = type(b) is Value
         if len(wd) != n or (not bias_value and type(b) is not float):
             out.append(_activate(dot(w, xs, b), act, activation))  # its checks, its messages
             continue
         v = _new(Value)
         c: Any = b
-        v.data = s = sum(map(mul, wd, xd), c.data if bias_value else c)  # as ops.dot sums
-        v.grad = 0.0
+        v._data = s = sum(map(mul, wd, xd), c._data if bias_value else c)  # as ops.dot sums
+        v._grad = 0.0
         v.label = ""
         v._mark = v._db = None
         v._op = "dot"
@@ -151,21 +176,21 @@ def dense(
             v._a, v._da, v._b = (*w, b), (*xd, 1.0), (*w, *xs, b)
         else:
             v._a, v._da, v._b = (*w,), (*xd,), (*w, *xs, b)
-        if not recording:
-            _value._unrecord(v)
+        if slow:
+            _value._slow_path(v)
         if act is not None:
             a = v
             out_a, (da,) = act(s)
             v = _new(Value)
-            v.data = out_a
-            v.grad = 0.0
+            v._data = out_a
+            v._grad = 0.0
             v.label = ""
             v._mark = v._b = v._db = None
             v._op = act_op.name
             v._a = a
             v._da = da
-            if not recording:
-                _value._unrecord(v)
+            if slow:
+                _value._slow_path(v)
         out.append(v)
     return out
 
