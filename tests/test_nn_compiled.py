@@ -14,7 +14,9 @@ from nn import make_moons
 
 def weighted(scores, labels):
     """The issue's loss: a label compared with == (a float eagerly, a Value if traced)."""
-    terms = [(1.0 - t * s).relu() * (5.0 if t == 1 else 1.0) for s, t in zip(scores, labels)]
+    terms = [
+        (1.0 - t * s).relu() * (5.0 if t == 1 else 1.0) for s, t in zip(scores, labels, strict=True)
+    ]
     return vsum(terms) * (1.0 / len(terms))
 
 
@@ -28,7 +30,10 @@ def test_a_loss_comparing_labels_with_eq_trains_the_eager_model_or_warns():
 
 def test_labels_compared_by_order_are_guards_and_train_the_eager_model():
     def ordered(scores, labels):
-        terms = [(1.0 - t * s).relu() * (5.0 if t > 0 else 1.0) for s, t in zip(scores, labels)]
+        terms = [
+            (1.0 - t * s).relu() * (5.0 if t > 0 else 1.0)
+            for s, t in zip(scores, labels, strict=True)
+        ]
         return vsum(terms) * (1.0 / len(terms))
 
     X, y = make_moons(n=20, seed=0)
