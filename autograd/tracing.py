@@ -39,8 +39,11 @@ class GuardError(RuntimeError):
     """A replay took a different branch than the trace (a comparison came out the other way)."""
 
 
-# A trace keeps its Values, a note per node and the code made of them until it is compiled.
-MAX_NODES = 1_000_000
+# The most nodes a traced function may make unless trace(max_nodes=) says more. Memory per node
+# (measured with tracemalloc on a 40,000-node chain, Python 3.11): about 2.8 KB at the peak of
+# tracing and compiling the forward pass, 6.9 KB with backward and value_and_grad compiled too,
+# and 0.4-0.7 KB kept by the Compiled afterwards. So the default allows about 1.7 GB at the peak.
+MAX_NODES = 250_000
 
 
 def trace(
@@ -63,8 +66,9 @@ def trace(
 
     ``numbers`` names arguments (by position) that ``f`` treats as plain numbers when called
     eagerly, like labels: they are traced as TracedNumbers, which refuse ``==``, ``bool``,
-    ``hash`` and ``int`` (where a float and a Value differ). ``max_nodes`` bounds the graph
-    ``f`` may build (see MAX_NODES for the memory per node); past it, TraceError.
+    ``hash`` and ``int`` (where a float and a Value differ). ``max_nodes`` (default 250,000)
+    bounds the graph ``f`` may build: a trace costs about 3 KB per node at its peak (7 KB once
+    backward is compiled too); past the bound, TraceError, before memory runs out.
     """
     return Compiled(f, args, retrace, has_aux, numbers=numbers, max_nodes=max_nodes)
 
