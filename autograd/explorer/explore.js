@@ -98,8 +98,10 @@
         edges.forEach(function (e) { if (e.from === s.unit && e.to === cu) e.el.classList.add("cr-flow"); });
       });
     }
+    // one step per drawn box: when that is fewer than backward's steps, say which one it is
     $("step-label").textContent = "step " + k + " of " + steps.length +
-      (data.total_steps > steps.length ? " (of " + data.total_steps + ")" : "");
+      (data.total_steps > steps.length ? " (one per box; backward: " +
+        (s ? "step " + s.backward + " of " : "") + data.total_steps + ")" : "");
     $("step-prev").disabled = $("step-first").disabled = k === 0;
     $("step-next").disabled = $("step-last").disabled = k === steps.length;
     renderCaption(s);
