@@ -63,7 +63,7 @@ def explore(
     root: Value,
     *,
     names: Names = None,
-    quiz: bool = False,
+    quiz: bool | str = False,
     max_nodes: int | None = MAX_NODES,
     collapse: str | None = "auto",
     title: str = "Backpropagation, step by step",
@@ -71,7 +71,9 @@ def explore(
     """An interactive page for the graph of ``root``: click a node for its local derivative
     (d out/d in with the numbers plugged in) and every path to the output (whose products sum
     to its gradient, d root/d node); step through backward; with ``quiz``, type each gradient
-    before it is shown.
+    before it is shown (``quiz="local"``: each use's local derivative first, then the
+    gradient); a wrong answer is diagnosed (a missing use, an activation's value for its slope,
+    a flipped sign) with a hint, and a score is kept.
 
     Args:
         names: {Value: name}, or ``model.named_parameters()``; also what big graphs collapse by.
@@ -82,8 +84,8 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
-    if not isinstance(quiz, bool):
-        raise TypeError(f"explore: quiz must be True or False, got {type(quiz).__name__}")
+    if quiz not in (True, False, "local") or (not isinstance(quiz, (bool, str))):
+        raise TypeError(f"explore: quiz must be True, False or 'local', got {quiz!r:.40}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(
             f"explore: max_nodes must be an int or None, got {type(max_nodes).__name__}"
@@ -103,7 +105,7 @@ def explore(
 
 
 def build_page(
-    view: View, *, quiz: bool, title: str, params: Collection[Value] | None = None
+    view: View, *, quiz: bool | str, title: str, params: Collection[Value] | None = None
 ) -> str:
     """The whole page: inline SVG, the data as JSON, the CSS and the script (the editable
     graph's engine and ``edit.js`` follow ``explore.js``; ``params`` are what descent moves)."""
@@ -142,7 +144,10 @@ def build_page(
         title=html.escape(writable(title)),
         note=html.escape(view.note),
         css=_asset("explore.css") + _asset("edit.css"),
-        js=_asset("explore.js") + ("\n" + edit_script(edit["program"]) if edit else ""),
+        js="\n".join(
+            [_asset("explore.js"), _asset("quiz.js")]
+            + ([edit_script(edit["program"])] if edit else [])
+        ),
         svg=svg(boxes, width, height),
         legend=legend_html(),
         groups="\n".join(drawings),

@@ -12,7 +12,7 @@ from autograd import explain, step_through
 from autograd.graph import topological_order
 from autograd.stepthrough import Step
 from autograd.value import Value
-from autograd.viz import format_factor, format_number, name_of, op_symbol
+from autograd.viz import format_factor, format_number, name_of, op_kind, op_symbol
 from autograd.viz.format import visible
 from autograd.viz.summary import MORE, summarise
 
@@ -300,9 +300,39 @@ class View:
                     "unit": self.unit_of(s.node),
                     "grad": number(s.grad),
                     "terms": [self.id(t.consumer) for t in s.terms],
+                    "uses": self._uses_of(s),
                     "caption": _text(head + body, 600),
                     "question": _text(head + self._question(s), 600),
                     "backward": k + 1,
+                }
+            )
+        return out
+
+    def _uses_of(self, s: Step) -> list[dict[str, Any]]:
+        """Each use of the step's node, with what a quiz needs to ask and to diagnose: grad of
+        the user, the local derivative (and its formula with and without the number), the
+        user's own value, and whether the user is an activation (its value is a classic slip)."""
+        out = []
+        seen: dict[Value, int] = {}
+        name = self.names[s.node]
+        for t in s.terms:
+            c = t.consumer
+            j = seen[c] = seen.get(c, -1) + 1  # a*a: the j-th time c takes the node
+            pos = [i for i, p in enumerate(c._parents) if p is s.node][j]
+            inputs = self._inputs(c)
+            lines = local_formulas(c._op, self.names[c], c.data, inputs, c._local)
+            line = lines[pos] if pos < len(lines) else f"d{self.names[c]}/d{name}"
+            head, _, _ = line.rpartition(" = ")
+            out.append(
+                {
+                    "by": self.id(c),
+                    "upstream": number(t.upstream),
+                    "local": number(t.local),
+                    "value": number(c.data),
+                    "activation": op_kind(c._op) == "activation",
+                    "expr": _text(expression(c._op, [n for n, _, _ in inputs]), 300),
+                    "formula": _text(line, 300),
+                    "formula_open": _text((head or line) + " = ?", 300),
                 }
             )
         return out
