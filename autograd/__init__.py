@@ -12,7 +12,7 @@ from .explain import explain
 from .functional import grad, gradients, value_and_grad
 from .gradcheck import GradcheckResult, gradcheck
 from .graph import backward, topological_order
-from .nary import apply, dot, vsum
+from .nary import apply, dense, dot, vsum
 from .ops import Op, define_op
 from .tracing import Compiled, GuardError, TraceError, trace
 from .value import Value, enable_grad, is_recording, no_grad
@@ -28,6 +28,7 @@ __all__ = [
     "is_recording",
     "vsum",
     "dot",
+    "dense",
     "Op",
     "apply",
     "define_op",
@@ -48,6 +49,10 @@ __all__ = [
 ]
 
 _LAZY = {"draw_dot": "viz", "step_through": "stepthrough", "explore": "explorer"}
+
+
+def __dir__() -> list[str]:  # tab completion offers the lazy names too, not typing's Any
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:  # drawing imports graphviz only when asked for

@@ -13,10 +13,16 @@ from operator import attrgetter, mul
 from typing import TYPE_CHECKING, Any
 
 from . import ops
+from .nary import keyed, op_of
 from .value import Value
 
 if TYPE_CHECKING:
     from .tracing import _Trace
+
+
+# A trace's own op, in no table: its value is its input's, and backward does not go through it
+# (inside a trace, ``gradients`` returns its results through it, as the floats eager code gets).
+STOP = keyed(ops.Op("stop_gradient", lambda a: (a, (0.0,)))).name
 
 
 class GuardFailed(Exception):
@@ -30,7 +36,7 @@ _NAMESPACE = {
     "inf": math.inf,
     "nan": math.nan,
     "GuardFailed": GuardFailed,
-    "_data": attrgetter("data"),
+    "_data": attrgetter("_data"),
 }
 
 
@@ -46,7 +52,7 @@ def generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
     """Source and function for ``kind``: "forward" (the value), "backward" (the value and the
     captured leaves' gradients) or "inputs" (the value and the inputs' gradients)."""
     ns: dict[str, Any] = dict(_NAMESPACE)
-    rules: dict[str, str] = {}
+    rules: dict[int, str] = {}  # id(Op) -> its name in the code
     name = plan._name
     want_grads = kind != "forward"
     leaves = {name(v) for v in plan.forward if not v._op}
@@ -74,14 +80,14 @@ def generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
 
     def source(v: Value, pack: Callable[[Sequence[str]], str]) -> ops.Source | None:
         """The op's inline source from the table, or None when its rule is called instead."""
-        op = plan.ops[v._op]
+        op = op_of(v._op)
         if op.source is None:
             return None
         texts = [name(x) for x in v._inputs]
         return op.source(*texts, pack=pack) if op.kind == "reduction" else op.source(*texts)
 
     for v in plan.forward:  # count the tuples first, to build each repeated one once
-        if v._op:
+        if v._op and v._op is not STOP:
             source(v, count)
 
     guard_after: dict[int, list[int]] = {}
@@ -92,7 +98,9 @@ def generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
     lines: list[str] = []
     emit = lines.append
     for i, v in enumerate(plan.forward):
-        if v._op:
+        if v._op is STOP:
+            emit(f"v{i} = {name(v._a)}  # a constant to backward")
+        elif v._op:
             inline = source(v, pack)
             if inline is not None:
                 out, local = inline
@@ -101,10 +109,11 @@ def generate(plan: _Trace, kind: str) -> tuple[Callable[..., Any], str]:
             else:
                 inputs = v._inputs
                 texts = [name(x) for x in inputs]
-                rule = rules.get(v._op)
+                op = op_of(v._op)  # the op the node was built with, even if redefined since
+                rule = rules.get(id(op))
                 if rule is None:
-                    rule = rules[v._op] = _rule_name(v._op, rules)
-                    ns[rule] = plan.ops[v._op].rule
+                    rule = rules[id(op)] = _rule_name(op.name, rules)
+                    ns[rule] = op.rule
                 call = f"{rule}({', '.join(texts)})"
                 if not want_grads:
                     emit(f"v{i} = {call}[0]")
@@ -188,7 +197,7 @@ def _backward_lines(
     return lines
 
 
-def _rule_name(op: str, taken: dict[str, str]) -> str:
+def _rule_name(op: str, taken: dict[int, str]) -> str:
     base = "".join(c if c.isalnum() else "_" for c in op)
     name, k = f"rule_{base}", 1
     while name in taken.values():

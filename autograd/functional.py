@@ -11,8 +11,12 @@ import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import tracestate
+from .codegen import STOP
 from .graph import check_recorded, topological_order
-from .ops import REGISTRY, as_float
+from .nary import op_of
+from .ops import as_float
+from .tracing import stop_gradient
 from .value import Value, enable_grad
 
 _depth = contextvars.ContextVar("chainrule_grad_depth", default=0)
@@ -24,7 +28,9 @@ def gradients(
     """d output / d x (times ``gradient``) for each x in ``inputs``; 0.0 where x is not used.
 
     With ``create_graph`` the results are Values whose graphs record how they were computed, so
-    they can be differentiated again; otherwise they are floats.
+    they can be differentiated again; otherwise they are floats. Inside a trace they are
+    computed as a graph either way, so the replay recomputes them; without ``create_graph``
+    they come back as TracedNumbers that backward treats as constants, as it does floats.
     """
     if not isinstance(output, Value):
         raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
@@ -37,29 +43,35 @@ def gradients(
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__}")
     if not any(x is output for x in inputs):
         check_recorded(output, "gradients")
-    grads: dict[Value, Any] = {output: as_float(gradient)}
+    traced = tracestate.active() is not None
+    as_graph = create_graph or traced
+    # keyed by id: a TracedNumber refuses hashing; every node is kept alive by the order
+    grads: dict[int, Any] = {id(output): as_float(gradient)}
     for v in reversed(topological_order(output)):
-        g = grads.get(v)
-        if g is None or not v._op:
+        g = grads.get(id(v))
+        if g is None or not v._op or v._op is STOP:  # a leaf, or a constant (stop_gradient)
             continue
-        if create_graph:
+        if as_graph:
             pairs = zip(v._inputs, _graph_locals(v), strict=False)  # k of pow has no local
             pairs = ((x, d) for x, d in pairs if isinstance(x, Value))  # type: ignore[assignment]
         else:
             pairs = zip(v._parents, v._local, strict=True)
         for p, d in pairs:
             term = g if (type(d) is float and d == 1.0) else d * g
-            grads[p] = grads[p] + term if p in grads else term
+            k = id(p)
+            grads[k] = grads[k] + term if k in grads else term
     out = []
     for x in inputs:
-        g = grads.get(x, 0.0)
-        out.append(g if create_graph or type(g) is float else float(g))
+        g = grads.get(id(x), 0.0)
+        if traced and not create_graph and isinstance(g, Value):
+            g = stop_gradient(g)
+        out.append(g if as_graph or type(g) is float else float(g))
     return out
 
 
 def _graph_locals(v: Value) -> tuple[Any, ...]:
     """The local derivatives of node v as Values, from the graph form of its rule."""
-    op = REGISTRY[v._op]
+    op = op_of(v._op)  # the op the node was built with, even if redefined since
     if op.local_expr is None:
         raise NotImplementedError(
             f"{op.name}: no graph form for higher-order derivatives (pass local_expr= to define_op)"
@@ -125,8 +137,8 @@ def _value_and_grad(
                 gs = gradients(y, [xs[i] for i in nums], create_graph=nested)
         finally:
             _depth.reset(token)
-        if not nested:
-            y = y.data
+        if not nested:  # plain numbers; in a trace, numbers the replay recomputes
+            y = stop_gradient(y) if tracestate.active() is not None else y._data
         return y, (gs[0] if single else tuple(gs))
 
     return wrapped

@@ -407,13 +407,25 @@ def _dot_source(*t: str, pack: Callable[[Sequence[str]], str] = pack) -> Source:
 
 
 def _pow_expr(a: Any, k: float) -> tuple[Any, ...]:
-    # NOTE: k stays a number, so a ** (k - 1) is again the constant-exponent op, valid for a < 0.
+    # NOTE: k stays a number (a constant: its _data is no traced number), so a ** (k - 1) is
+    # again the constant-exponent op, valid for a < 0.
     return (k * a ** (k - 1.0) if k else 0.0,)
 
 
 def _powv_expr(out: Any, a: Any, b: Any) -> tuple[Any, ...]:
     # NOTE: at a = 0 (b > 0) d/db is exactly 0, as in the rule; ln 0 is never taken.
-    return (b * a ** (b - 1.0), out * a.log() if a.data != 0.0 else 0.0)
+    # NOTE: Value comparisons, not .data: in a trace they become guards, so nothing is frozen.
+    return (b * a ** (b - 1.0), out * a.log() if not (a >= 0.0 and a <= 0.0) else 0.0)
+
+
+# NOTE: the piecewise-constant locals by comparisons, not by reading .data: in a trace they
+# become guards, so nothing is frozen. As the rules: NaN slope for NaN.
+def _kink(a: Any, low: Any) -> Any:  # relu's (low 0) and leaky_relu's (low s) local
+    return 1.0 if a > 0.0 else low if a <= 0.0 else math.nan
+
+
+def _sign(a: Any) -> Any:  # abs's local
+    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0 if a >= 0.0 else math.nan
 
 
 def _dot_expr(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -451,7 +463,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("neg", neg, lambda out, a: (-1.0,), lambda a: (f"-{a}", ("-1.0",)),
        symbol="−x", kind="arithmetic", js="(a) => [-a, [-1]]",
        formula=("-1",), display="-{0}"),
-    Op("pow", pow, lambda out, a, k: _pow_expr(a, float(k)), symbol="^", kind="arithmetic",
+    Op("pow", pow, lambda out, a, k: _pow_expr(a, k._data), symbol="^", kind="arithmetic",
        js=_POW_JS, formula=("{1}·{0}^({1}-1)",), display="{0}^{1}"),
     Op("powv", powv, _powv_expr, symbol="^", kind="arithmetic", js=_POWV_JS,
        formula=("{1}·{0}^({1}-1)", "{out}·ln {0}"), display="{0}^{1}"),
@@ -466,15 +478,15 @@ OPS: dict[str, Op] = {op.name: op for op in (
        formula=("{out}·(1 - {out})",), display="σ({0})"),
     Op("softplus", softplus, lambda out, a: (a.sigmoid(),), kind="activation", js=_SOFTPLUS_JS,
        formula=("σ({0})",)),
-    Op("relu", relu, lambda out, a: (relu(a.data)[1][0],),
+    Op("relu", relu, lambda out, a: (_kink(a, 0.0),),
        lambda a: (f"({a} if {a} > 0.0 or {a} != {a} else 0.0)",
                   (f"(1.0 if {a} > 0.0 else 0.0 if {a} == {a} else {a})",)),
        kind="activation", js="(a) => a > 0 ? [a, [1]] : a === a ? [0, [0]] : [a, [a]]",
        formula=("1 if {0} > 0 else 0",)),
-    Op("leaky_relu", leaky_relu, lambda out, a, s: (leaky_relu(a.data, s)[1][0],),
+    Op("leaky_relu", leaky_relu, lambda out, a, s: (_kink(a, s),),
        kind="activation", js="(a, s) => a > 0 ? [a, [1]] : a === a ? [s * a, [s]] : [a, [a]]",
        formula=("1 if {0} > 0 else {1}",)),
-    Op("abs", abs_, lambda out, a: (abs_(a.data)[1][0],), js=_ABS_JS,
+    Op("abs", abs_, lambda out, a: (_sign(a),), js=_ABS_JS,
        formula=("sign({0})",), display="|{0}|"),
     Op("sin", sin, lambda out, a: (a.cos(),), kind="activation", js=_SIN_JS,
        formula=("cos({0})",)),
@@ -531,18 +543,11 @@ def define_op(
         raise TypeError(f"define_op: js must be JavaScript text (a str), got {type(js).__name__}")
     if not (callable(formula) or isinstance(formula, tuple)):
         raise TypeError(f"define_op: formula must be a tuple of str, got {type(formula).__name__}")
-    op = Op(
-        name,
-        _checked(name, rule),
-        local_expr,
-        symbol=str(symbol),
-        kind=kind,
-        js=js,
-        formula=formula,
-        display=display,
-    )
+    from .nary import apply, keyed  # NOTE: Values sit above the table; only user ops need them
+
+    op = Op(name, _checked(name, rule), local_expr, symbol=str(symbol), kind=kind, js=js)
+    op = keyed(op._replace(formula=formula, display=display))  # nodes keep this very Op
     REGISTRY[name] = op
-    from .nary import apply  # NOTE: Values sit above the table; only a user's op needs them
 
     def apply_op(*inputs: Any) -> Value:
         return apply(op, *inputs)

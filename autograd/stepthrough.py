@@ -206,8 +206,13 @@ class BackwardSteps:
             paths.append(path)
         return paths
 
-    def to_html(self, path: str | Path | None = None, title: str = "Backpropagation") -> str:
-        """One self-contained HTML page (inline SVGs, a slider, no network); written to path."""
+    @overload
+    def to_html(self, path: None = None, title: str = ...) -> str: ...
+    @overload
+    def to_html(self, path: str | Path, title: str = ...) -> Path: ...
+    def to_html(self, path: str | Path | None = None, title: str = "Backpropagation") -> str | Path:
+        """One self-contained HTML page (inline SVGs, a slider, no network); with ``path``, it is
+        written there and the Path returned instead of the text."""
         self._check_size("to_html")
         frames = []
         for k in range(len(self)):
@@ -227,9 +232,10 @@ class BackwardSteps:
                 for k, c in enumerate(captions)
             ),
         )
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
+        if path is None:
+            return page
+        Path(path).write_text(page, encoding="utf-8")
+        return Path(path)
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -5,8 +5,12 @@ Python over floats: one line per node forward, one line per edge backward (print
 read backpropagation as code). Replays make no Value objects and do the very same float
 operations in the same order as the engine, so results are equal bit for bit. Branches the
 trace cannot see (comparisons of Values) become guards checked on every replay; what a replay
-could not follow (reading ``.data``, ``float()``, ``detach()``, a Value computed outside ``f``)
-is refused with TraceError. The code itself is written by ``codegen``. With
+could not follow (reading ``.data`` or ``.grad``, ``float()``, ``detach()``, ``backward()``, a
+Value computed outside ``f``, the random module) is refused with TraceError; ``gradients`` and
+``grad`` inside ``f`` are recorded as part of the graph. Nothing is patched: the few Value
+methods that could let a number out ask ``tracestate`` whether this thread is tracing, and the
+op methods look only when ``value._slow`` says a trace or no_grad block is open somewhere.
+The code itself is written by ``codegen``. With
 ``has_aux``, ``f`` returns ``(value, aux)`` and replays hand back ``aux``'s numbers too (a
 training step's scores, say), as JAX's ``has_aux`` does.
 """
@@ -14,28 +18,38 @@ training step's scores, say), as JAX's ``has_aux`` does.
 from __future__ import annotations
 
 import numbers
-import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import random
+from collections.abc import Callable, Collection
 from typing import Any
 
-from .codegen import GuardFailed, generate, literal
+from . import tracestate
+from .codegen import STOP, GuardFailed, generate, literal
 from .graph import UNRECORDED, topological_order
-from .ops import REGISTRY, as_float
-from .value import Value, is_recording
+from .ops import as_float
+from .tracestate import TraceError
+from .value import Value, is_recording, slow_path
+
+
+def is_tracing() -> bool:
+    """True while this thread runs a function under ``trace`` (data reads are refused then)."""
+    return tracestate.active() is not None
 
 
 class GuardError(RuntimeError):
     """A replay took a different branch than the trace (a comparison came out the other way)."""
 
 
-class TraceError(TypeError):
-    """The traced function did something a trace cannot follow (e.g. ``float(value)``)."""
+# A trace keeps its Values, a note per node and the code made of them until it is compiled.
+MAX_NODES = 1_000_000
 
 
 def trace(
-    f: Callable[..., Any], *args: Any, retrace: bool = False, has_aux: bool = False
+    f: Callable[..., Any],
+    *args: Any,
+    retrace: bool = False,
+    has_aux: bool = False,
+    numbers: Collection[int] = (),
+    max_nodes: int = MAX_NODES,
 ) -> Compiled:
     """Run ``f(*args)`` once on Values and compile what it computed.
 
@@ -46,21 +60,40 @@ def trace(
     ``(value, aux)``, aux being Values and numbers in lists and tuples: every call then returns
     ``(value, aux)`` in place of the value, with aux's numbers from the replay (value_and_grad:
     ``((value, aux), grads)``); only ``value`` is differentiated.
+
+    ``numbers`` names arguments (by position) that ``f`` treats as plain numbers when called
+    eagerly, like labels: they are traced as TracedNumbers, which refuse ``==``, ``bool``,
+    ``hash`` and ``int`` (where a float and a Value differ). ``max_nodes`` bounds the graph
+    ``f`` may build (see MAX_NODES for the memory per node); past it, TraceError.
     """
-    return Compiled(f, args, retrace, has_aux)
+    return Compiled(f, args, retrace, has_aux, numbers=numbers, max_nodes=max_nodes)
 
 
 class Compiled:
     """A traced function, replayed on floats: ``c(*args)``, ``c.backward``, ``c.value_and_grad``."""
 
     def __init__(
-        self, f: Callable[..., Any], args: tuple[Any, ...], retrace: bool, has_aux: bool = False
+        self,
+        f: Callable[..., Any],
+        args: tuple[Any, ...],
+        retrace: bool,
+        has_aux: bool = False,
+        *,
+        numbers: Collection[int] = (),
+        max_nodes: int = MAX_NODES,
     ) -> None:
         self.f = f
         self.retrace = retrace
         self.has_aux = has_aux
         self.retraces = 0
-        self._plan = _Trace(f, args, has_aux)
+        self.numbers = frozenset(_positions(numbers, len(args)))
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+            raise ValueError(f"trace: max_nodes must be an int >= 1, got {max_nodes!r}")
+        self.max_nodes = max_nodes
+        self._plan = self._new_plan(args)
+
+    def _new_plan(self, args: tuple[Any, ...]) -> _Trace:
+        return _Trace(self.f, args, self.has_aux, self.numbers, self.max_nodes)
 
     @property
     def source(self) -> str:
@@ -88,8 +121,8 @@ class Compiled:
         seed = as_float(gradient)
         out, grads, *aux = self._run("backward", args, seed)
         for v, g in zip(self._plan.grad_targets, grads, strict=False):
-            old = v.grad  # NOTE: as graph.backward does: sum from 0.0, then add the old grad
-            v.grad = g + old if old else g
+            old = v._grad  # NOTE: as graph.backward does: sum from 0.0, then add the old grad
+            v._grad = g + old if old else g
         return (out, self._aux(aux[0])) if self.has_aux else out
 
     def value_and_grad(self, *args: Any, gradient: float = 1.0) -> tuple[Any, Any]:
@@ -104,6 +137,11 @@ class Compiled:
         return _rebuild(self._plan.aux_shape, iter(numbers))
 
     def _run(self, kind: str, args: tuple[Any, ...], *extra: float) -> Any:
+        if tracestate.active() is not None:
+            raise tracestate.refuse(
+                "calling a compiled function inside a traced function",
+                "its numbers would be frozen into the outer trace; call the plain function",
+            )
         plan = self._plan
         flat: list[float] = []
         if _flatten_args(args, flat) != plan.shape:
@@ -128,108 +166,65 @@ class Compiled:
         return plan.code(kind)[0](flat, plan.captured, *extra)
 
     def _again(self, args: tuple[Any, ...]) -> _Trace:
-        self._plan = _Trace(self.f, args, self.has_aux)
+        self._plan = self._new_plan(args)
         self.retraces += 1
         return self._plan
 
 
-# --- tracing: run f on Values; comparisons become guards; data reads are refused ---
-
-# NOTE: while any thread traces, Value's comparisons, __float__, detach and its data slot are
-# swapped for the versions below; they act only in the tracing thread (``_tracing.log``).
-_tracing = threading.local()
-_patch_lock = threading.Lock()
-_patched = 0
-_COMPARE = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
-_original: dict[str, Any] = {}
+# --- what eager code sees as a plain number: a TracedNumber, refusing what a Value would not do ---
 
 
-_DATA_SLOT = Value.__dict__["data"]
+class TracedNumber(Value):
+    """Inside a trace, a Value that stands for what eager code sees as a plain float (a label
+    in ``fit(compile=True)``, a gradient computed inside f). It computes like a Value and its
+    comparisons become guards; what a float would do differently (``==``, ``bool``, ``hash``,
+    ``int``) is refused with TraceError."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        raise _number_refused("== on", self)
+
+    def __ne__(self, other: object) -> bool:
+        raise _number_refused("!= on", self)
+
+    def __hash__(self) -> int:
+        raise _number_refused("hashing (a dict key, a set)", self)
+
+    def __bool__(self) -> bool:
+        raise _number_refused("truth testing (if, and, or) of", self)
+
+    def __int__(self) -> int:
+        raise _number_refused("int() of", self)
+
+    __index__ = __int__
 
 
-def data_for_check(v: Value) -> float:
-    """``v.data`` for a check that can only raise (a label's range, say). A trace lets this read
-    through: whichever way the check goes, what is computed stays the same."""
-    return _DATA_SLOT.__get__(v, Value)  # type: ignore[no-any-return]
-
-
-def _refuse(what: str) -> TraceError:
-    return TraceError(
-        f"trace: {what} inside a traced function turns data into a constant that replays "
-        "cannot follow; use Value operations (comparisons are fine: they become guards)"
+def _number_refused(what: str, v: Value) -> TraceError:
+    role = f" {v.label}" if v.label else ""
+    return tracestate.refuse(
+        f"{what} a number{role} that is traced as an input or computed inside f",
+        "a replay could not follow it. Use < <= > >= (they become guards), or run eagerly",
     )
 
 
-def _guarded(name: str, symbol: str) -> Callable[[Value, Any], bool]:
-    original = _original[name]
-
-    def compare(self: Value, other: Any) -> bool:
-        result = original(self, other)
-        log = getattr(_tracing, "log", None)
-        if log is not None:
-            log.append((self, symbol, other, result))
-        return bool(result)
-
-    return compare
-
-
-def _float_refused(self: Value) -> float:
-    if getattr(_tracing, "log", None) is not None:
-        raise _refuse("float() of a Value")
-    return _original["__float__"](self)  # type: ignore[no-any-return]
+def stop_gradient(g: Value) -> TracedNumber:
+    """Inside a trace: g's number as a node the replay recomputes, but a constant for
+    differentiation, as the float eager code would get (a gradient, with create_graph off)."""
+    v = object.__new__(TracedNumber)
+    v._data, v._grad, v.label, v._mark = g._data, 0.0, "", None
+    v._op, v._a, v._da, v._b, v._db = STOP, g, None, None, None  # no local: a leaf to backward
+    state = tracestate.active()
+    if state is not None:
+        state.made.add(id(v))
+    return v
 
 
-def _detach_refused(self: Value) -> Value:
-    if getattr(_tracing, "log", None) is not None:
-        raise _refuse("detach()")
-    return _original["detach"](self)  # type: ignore[no-any-return]
-
-
-def _watched_data(slot: Any) -> property:
-    """``Value.data`` while tracing: the engine reads it freely; any other code that reads it
-    is refused; every node made is noted, to tell them from Values made before the trace."""
-
-    def get(self: Value) -> float:
-        if getattr(_tracing, "log", None) is not None:
-            caller = sys._getframe(1).f_globals.get("__name__", "")
-            if caller.partition(".")[0] != "autograd":
-                raise _refuse("reading .data of a Value")
-        return slot.__get__(self, Value)  # type: ignore[no-any-return]
-
-    def set(self: Value, x: float) -> None:
-        made = getattr(_tracing, "made", None)
-        if made is not None:
-            made.add(id(self))
-        slot.__set__(self, x)
-
-    return property(get, set)
-
-
-@contextmanager
-def _watching(log: list[Any], made: set[int]) -> Iterator[None]:
-    """While f runs in this thread: comparisons are logged, data reads and detach refused."""
-    global _patched
-    with _patch_lock:
-        if _patched == 0:
-            for name in (*_COMPARE, "__float__", "detach", "data"):
-                _original[name] = Value.__dict__[name]
-            for name, symbol in _COMPARE.items():
-                setattr(Value, name, _guarded(name, symbol))
-            Value.__float__ = _float_refused  # type: ignore[method-assign]
-            Value.detach = _detach_refused  # type: ignore[method-assign]
-            setattr(Value, "data", _watched_data(_original["data"]))  # noqa: B010 (a slot)
-        _patched += 1
-    outer = getattr(_tracing, "log", None), getattr(_tracing, "made", None)
-    _tracing.log, _tracing.made = log, made
-    try:
-        yield
-    finally:
-        _tracing.log, _tracing.made = outer
-        with _patch_lock:
-            _patched -= 1
-            if _patched == 0:
-                for name, method in _original.items():
-                    setattr(Value, name, method)
+def _number_input(x: float, label: str) -> TracedNumber:
+    v = object.__new__(TracedNumber)
+    v._data, v._grad, v.label, v._mark = x, 0.0, label, None
+    v._op, v._a, v._da, v._b, v._db = "", None, None, None, None
+    return v
 
 
 # --- the plan: nodes in order, then source code ---
@@ -238,16 +233,28 @@ def _watching(log: list[Any], made: set[int]) -> Iterator[None]:
 class _Trace:
     """One trace of f: its nodes, inputs, captured leaves and guards, and the code made of them."""
 
-    def __init__(self, f: Callable[..., Any], args: tuple[Any, ...], has_aux: bool) -> None:
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        args: tuple[Any, ...],
+        has_aux: bool,
+        numbers: frozenset[int] = frozenset(),
+        max_nodes: int = MAX_NODES,
+    ) -> None:
         flat: list[float] = []
         self.shape = _flatten_args(args, flat)
-        self.inputs = [Value(x) for x in flat]
+        self.inputs = _inputs(args, flat, numbers)
         if not is_recording():
             raise TraceError("trace: cannot trace inside no_grad(): nothing would be recorded")
-        log: list[Any] = []
-        made: set[int] = set()
-        with _watching(log, made):
+        state = tracestate.TraceState(max_nodes)
+        before = random.getstate()
+        with slow_path(), tracestate.tracing(state):
             root = f(*_rebuild(self.shape, iter(self.inputs)))
+        if random.getstate() != before:
+            raise TraceError(
+                "trace: f drew numbers from the random module while tracing; a replay would "
+                "reuse them. Draw them outside f and pass them in as arguments"
+            )
         self.has_aux = has_aux
         self.aux: list[Any] = []  # Values and numbers, flattened
         self.aux_shape: Any = None
@@ -263,16 +270,15 @@ class _Trace:
         self.root = root
         self.order = topological_order(root)  # the engine's own order: backward follows it
         in_graph = {id(v) for v in self.order}
+        log = state.log
         # a guard's operands come first, so that it is checked early
         operands = [x for a, _, b, _ in log for x in (a, b) if isinstance(x, Value)]
-        nodes = topological_order(*operands, root, *(x for x in self.aux if isinstance(x, Value)))
+        nodes = _forward_order([*operands, root, *(x for x in self.aux if isinstance(x, Value))])
         ids = {id(v) for v in self.inputs}
         # every input has a name, used or not
         self.forward = self.inputs + [v for v in nodes if id(v) not in ids]
-        _check_replayable(self.forward, made)
+        _check_replayable(self.forward, state.made)
         self.index = {id(v): i for i, v in enumerate(self.forward)}
-        # the rules as they are now: a user's op may be redefined later, but not this trace's
-        self.ops = {v._op: REGISTRY[v._op] for v in self.forward if v._op}
         self.captured = [v for v in self.forward if not v._op and id(v) not in ids]
         self.grad_targets = [v for v in self.captured if id(v) in in_graph]
         self.guards = log
@@ -287,6 +293,52 @@ class _Trace:
         if kind not in self._code:
             self._code[kind] = generate(self, kind)
         return self._code[kind]
+
+
+def _positions(numbers: Collection[int], count: int) -> list[int]:
+    out = []
+    for i in numbers:
+        if isinstance(i, bool) or not isinstance(i, int) or not -count <= i < count:
+            raise ValueError(f"trace: numbers must be argument positions, got {i!r}")
+        out.append(i % count)
+    return out
+
+
+def _forward_order(roots: list[Value]) -> list[Value]:
+    """Every node the roots depend on, each after its inputs, going through stop_gradient nodes
+    too (the engine's walk stops there: they are constants to backward, not to the replay)."""
+    seen: set[int] = set()
+    order: list[Value] = []
+    stack: list[tuple[Value, bool]] = [(v, False) for v in reversed(roots)]
+    while stack:
+        v, ready = stack.pop()
+        if ready:
+            order.append(v)
+            continue
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        stack.append((v, True))
+        stack += [(x, False) for x in reversed(_sources(v)) if id(x) not in seen]
+    return order
+
+
+def _sources(v: Value) -> list[Value]:
+    if v._op is STOP:
+        return [v._a]
+    return [x for x in v._inputs if isinstance(x, Value)]
+
+
+def _inputs(args: tuple[Any, ...], flat: list[float], numbers: frozenset[int]) -> list[Value]:
+    """A Value per number in args; a TracedNumber for those in the arguments ``numbers``."""
+    out: list[Value] = []
+    for i, arg in enumerate(args):
+        numbers_in_arg: list[float] = []
+        _flatten_args(arg, numbers_in_arg)
+        count = len(numbers_in_arg)
+        for x in flat[len(out) : len(out) + count]:
+            out.append(_number_input(x, f"(argument {i})") if i in numbers else Value(x))
+    return out
 
 
 def _check_replayable(nodes: list[Value], made: set[int]) -> None:
@@ -352,4 +404,12 @@ def _describe(shape: Any) -> str:
     return f"{kind.__name__} of {len(parts)} [{inner}]"
 
 
-__all__ = ["trace", "Compiled", "GuardError", "TraceError", "data_for_check"]
+__all__ = [
+    "is_tracing",
+    "trace",
+    "Compiled",
+    "GuardError",
+    "TraceError",
+    "TracedNumber",
+    "stop_gradient",
+]

@@ -8,40 +8,51 @@ from __future__ import annotations
 
 import contextvars
 import numbers
+import operator
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Union
 
-from . import ops
+from . import ops, tracestate
 from .graph import UNRECORDED
 from .graph import backward as _backward
 from .ops import Number, as_float
 
 Operand = Union["Value", Number]
 
-# --- recording switch (no_grad) ---
+# --- recording switch (no_grad) and the slow path it shares with tracing ---
 
 _recording = contextvars.ContextVar("chainrule_recording", default=True)
-# NOTE: a count of the no_grad blocks open in any thread: while it is 0, no op asks the
-# ContextVar (a global read is about 55 ns cheaper per op than ContextVar.get()).
-_no_grad_blocks = 0
-_no_grad_lock = threading.Lock()
+# NOTE: a count of the no_grad blocks open and the traces running, in any thread: while it is
+# 0, no op looks further (a global read is about 55 ns cheaper per op than ContextVar.get()).
+_slow = 0
+_slow_lock = threading.Lock()
+
+
+@contextmanager
+def slow_path() -> Iterator[None]:
+    """While open (in any thread), every new node goes through ``_slow_path``: no_grad and
+    trace use it to unrecord or to note the nodes made."""
+    global _slow
+    with _slow_lock:
+        _slow += 1
+    try:
+        yield
+    finally:
+        with _slow_lock:
+            _slow -= 1
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block operations compute values but record no graph. Nests; per thread."""
-    global _no_grad_blocks
-    with _no_grad_lock:
-        _no_grad_blocks += 1
     token = _recording.set(False)
     try:
-        yield
+        with slow_path():
+            yield
     finally:
         _recording.reset(token)
-        with _no_grad_lock:
-            _no_grad_blocks -= 1
 
 
 @contextmanager
@@ -79,17 +90,17 @@ def _unary_method(rule: Callable[[float], ops.Rule], op: str) -> Callable[..., V
     """The method ``x.op()`` for a one-input rule."""
 
     def unary_op(self: Value) -> Value:
-        out, (da,) = rule(self.data)
+        out, (da,) = rule(self._data)
         v = _new(Value)
-        v.data = out
-        v.grad = 0.0
+        v._data = out
+        v._grad = 0.0
         v.label = ""
         v._mark = v._b = v._db = None
         v._op = op
         v._a = self
         v._da = da
-        if _no_grad_blocks and not _recording.get():
-            _unrecord(v)
+        if _slow:
+            _slow_path(v)
         return v
 
     return _named(unary_op, rule, op)
@@ -100,17 +111,17 @@ def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callabl
 
     def binary_op(self: Value, other: Operand) -> Value:
         if type(other) is Value:
-            out, (da, db) = rule(self.data, other.data)
+            out, (da, db) = rule(self._data, other._data)
         else:
             if type(other) is not float:
                 if type(other) is not int:  # bool, a Value subclass, a wrong type: _binary
                     return _binary(rule, op, self, other)
                 other = float(other)
-            out, (da, db) = rule(self.data, other)
+            out, (da, db) = rule(self._data, other)
             db = None
         v = _new(Value)
-        v.data = out
-        v.grad = 0.0
+        v._data = out
+        v._grad = 0.0
         v.label = ""
         v._mark = None
         v._op = op
@@ -118,8 +129,8 @@ def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callabl
         v._da = da
         v._b = other
         v._db = db
-        if _no_grad_blocks and not _recording.get():
-            _unrecord(v)
+        if _slow:
+            _slow_path(v)
         return v
 
     return _named(binary_op, rule, op)
@@ -141,11 +152,25 @@ def _named(
     return method
 
 
+def _comparison(test: Callable[[float, float], bool], symbol: str) -> Callable[..., bool]:
+    """A comparison of the numbers (in a trace, also noted as a guard for replays to check)."""
+
+    def compare(self: Value, other: Operand) -> bool:
+        result = test(self._data, _data(other))
+        if _slow:
+            tracestate.guard(self, symbol, other, result)
+        return result
+
+    compare.__name__ = compare.__qualname__ = f"__{test.__name__}__"
+    return compare
+
+
 class Value:
     """A scalar in the graph: ``data``, its gradient ``grad`` and how it was made.
 
     Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``.data`` so that ``max`` and ``sorted``
-    work; they record nothing. ``==`` and ``hash`` are identity, so Values can key dicts and sets.
+    work; they record nothing (in a trace they become guards). ``==`` and ``hash`` are
+    identity, so Values can key dicts and sets.
     """
 
     # The node layout, used by graph, tracing and drawing (read through _parents, _local and
@@ -155,7 +180,9 @@ class Value:
     # tuple of Value parents, _da the aligned tuple of locals, and _b the op's full input
     # tuple when constants are mixed in (else None). A leaf has _op "" and _a = _da = None;
     # _b is graph.UNRECORDED when it was computed inside no_grad(). _mark is the walk's scratch.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_mark")
+    # _data and _grad hold the number and its gradient; the engine reads them directly, user
+    # code through the properties ``data`` and ``grad``, which a running trace refuses.
+    __slots__ = ("_data", "_grad", "label", "_op", "_a", "_da", "_b", "_db", "_mark")
     _a: Any
     _da: Any
     _b: Any
@@ -166,17 +193,45 @@ class Value:
         if isinstance(data, Value):
             raise TypeError("Value(...) takes a number; use v.detach() to copy a Value")
         try:
-            self.data = as_float(data)
+            self._data = as_float(data)
         except TypeError:
             raise TypeError(f"Value() takes an int or float, got {type(data).__name__}") from None
         except OverflowError as e:
             raise OverflowError(f"Value(): {e}") from None
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
-        self.grad = 0.0
+        self._grad = 0.0
         self.label = label
         self._op = ""
         self._a = self._da = self._b = self._db = self._mark = None
+
+    # --- the number and its gradient (a trace refuses reads: they would freeze the data) ---
+
+    @property
+    def data(self) -> float:
+        """The number this Value holds (a trace refuses reading it: it would freeze it)."""
+        if _slow:
+            tracestate.refuse_in_trace("reading .data of", self)
+        return self._data
+
+    @data.setter
+    def data(self, x: float) -> None:
+        if _slow:
+            tracestate.refuse_in_trace("setting .data of", self)
+        self._data = x
+
+    @property
+    def grad(self) -> float:
+        """d root / d self from the last ``backward`` (accumulated, for a leaf)."""
+        if _slow:
+            tracestate.refuse_in_trace("reading .grad of", self)
+        return self._grad
+
+    @grad.setter
+    def grad(self, x: float) -> None:
+        if _slow:
+            tracestate.refuse_in_trace("setting .grad of", self)
+        self._grad = x
 
     # --- the graph as tuples (for drawing, checking and higher-order derivatives) ---
 
@@ -234,7 +289,7 @@ class Value:
     def __pow__(self, other: Operand) -> Value:  # self ** other
         if type(other) is float or type(other) is int:  # the common case first
             k = float(other)
-            out, (da,) = ops.pow(self.data, k)
+            out, (da,) = ops.pow(self._data, k)
             return _node(out, "pow", self, da, k, None)
         if isinstance(other, Value):
             return _binary(ops.powv, "powv", self, other)
@@ -265,22 +320,16 @@ class Value:
 
     # --- comparisons compare .data; equality stays identity ---
 
-    def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
-
-    def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
-
-    def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
-
-    def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
-
+    __lt__ = _comparison(operator.lt, "<")
+    __le__ = _comparison(operator.le, "<=")
+    __gt__ = _comparison(operator.gt, ">")
+    __ge__ = _comparison(operator.ge, ">=")
     __hash__ = object.__hash__
 
     def __float__(self) -> float:
-        return self.data
+        if _slow:
+            tracestate.refuse_in_trace("float() of", self)
+        return self._data
 
     # --- gradients ---
 
@@ -292,16 +341,20 @@ class Value:
         ``check_finite``, the first NaN or inf gradient raises FloatingPointError naming the
         node, and every ``.grad`` is left as it was before the call.
         """
+        if _slow:
+            tracestate.refuse_in_trace("backward() of", self, tracestate.BACKWARD)
         _backward(self, gradient, check_finite=check_finite)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
-        return Value(self.data, self.label)
+        if _slow:
+            tracestate.refuse_in_trace("detach() of", self)
+        return Value(self._data, self.label)
 
     @property
     def op(self) -> str:
         """The name of the op that made this Value ('' for a leaf)."""
-        return self._op
+        return str(self._op)  # (a user op's node keeps an OpName: a str carrying its Op)
 
     def _repr_html_(self) -> str:  # a small card in Jupyter
         from .explorer.card import value_card  # NOTE: loaded only when a notebook asks
@@ -311,11 +364,13 @@ class Value:
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
         extra += f", op={self._op!r}" if self._op else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+        if _slow and tracestate.active() is not None:  # no number leaves a trace, even printed
+            return f"Value(<traced>{extra})"
+        return f"Value(data={self._data!r}, grad={self._grad!r}{extra})"
 
 
 def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else as_float(x)
+    return x._data if isinstance(x, Value) else as_float(x)
 
 
 # --- recording a node (the general path: r-ops, apply, the n-ary ops) ---
@@ -324,8 +379,8 @@ def _data(x: Operand) -> float:
 def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     """A new node in the layout described in ``Value``; a leaf when recording is off."""
     v = _new(Value)
-    v.data = out
-    v.grad = 0.0
+    v._data = out
+    v._grad = 0.0
     v.label = ""
     v._mark = None
     v._op = op
@@ -333,9 +388,17 @@ def _node(out: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     v._da = da
     v._b = b
     v._db = db
-    if _no_grad_blocks and not _recording.get():
-        _unrecord(v)
+    if _slow:
+        _slow_path(v)
     return v
+
+
+def _slow_path(v: Value) -> None:
+    """A new node while a no_grad block or a trace is open in some thread: unrecord it inside
+    no_grad(); note it as made inside this thread's trace, if one runs."""
+    if not _recording.get():
+        _unrecord(v)
+    tracestate.note(v)
 
 
 def _unrecord(v: Value) -> None:
@@ -349,17 +412,17 @@ def _binary(rule: Callable[[float, float], ops.Rule], op: str, a: Any, b: Any) -
     """Apply a two-input rule; a plain number on either side is a constant, not a parent."""
     if isinstance(a, Value):
         if isinstance(b, Value):
-            out, (da, db) = rule(a.data, b.data)
+            out, (da, db) = rule(a._data, b._data)
             return _node(out, op, a, da, b, db)
         if not _is_number(b):
             return NotImplemented  # type: ignore[no-any-return]
         b = float(b)
-        out, local = rule(a.data, b)  # NOTE: leaky_relu's slope b has no local
+        out, local = rule(a._data, b)  # NOTE: leaky_relu's slope b has no local
         return _node(out, op, a, local[0], b, None)
     if not _is_number(a):
         return NotImplemented  # type: ignore[no-any-return]
     a = float(a)
-    out, local = rule(a, b.data)
+    out, local = rule(a, b._data)
     return _node(out, op, a, None, b, local[1])
 
 

@@ -17,6 +17,7 @@ from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2, logsumexp, mse, softmax
 from .module import Module
 from .optim import SGD, Adam, AdamW, Optimizer
+from .playground import Playground, playground
 from .schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from .serialize import load, save
 from .torch_bridge import from_torch, to_torch
@@ -56,6 +57,8 @@ __all__ = [
     "History",
     "accuracy",
     "predict",
+    "playground",
+    "Playground",
     "save",
     "load",
     "to_torch",

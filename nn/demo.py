@@ -28,8 +28,7 @@ from .train import History, accuracy, fit, predict
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 _NO_MATPLOTLIB = (
-    "python -m nn.demo: the plots need matplotlib: pip install 'chainrule[plot]' "
-    "(or pass --no-plot)"
+    "python -m nn.demo: the plots need matplotlib: pip install -e '.[plot]' (or pass --no-plot)"
 )
 
 
@@ -119,15 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--optimizer",
         choices=OPTIMIZERS,
-        default="sgd",
-        help="default sgd: lr decays linearly to a tenth, as in micrograd; adam/adamw: "
-        "lr decays from --lr to 1%% of it along a cosine",
+        default=None,
+        help="sgd: lr decays linearly to a tenth, as in micrograd; adam/adamw: lr decays from "
+        "--lr to 1%% of it along a cosine (default: sgd, but adam for sigmoid hidden layers, "
+        "whose slope of at most 1/4 leaves plain SGD barely moving in 100 steps)",
     )
     p.add_argument(
         "--lr",
         type=_nonnegative_float,
         default=None,
-        help="initial learning rate (default: 1.0 for sgd, 0.1 for adam/adamw)",
+        help="initial learning rate (default: 1.0 for sgd, 0.03 for sgd on regression, whose "
+        "squared error diverges at 1.0; 0.1 for adam/adamw)",
     )
     p.add_argument(
         "--loss",
@@ -172,39 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.makedirs(args.out, exist_ok=True)
     except OSError as e:
         parser.error(f"argument --out: cannot create {args.out!r}: {e.strerror}")
-    make = data.DATASETS[args.dataset]
-    kwargs: dict[str, Any] = {"n": args.n, "seed": args.seed}
-    if args.noise is not None:
-        kwargs["noise"] = args.noise
-    X, y = make(**kwargs)
-    task, loss, nout = _task(args.dataset, args.loss, y)
-    model = MLP(len(X[0]), [*args.hidden, nout], args.activation, seed=args.seed)
-    optimizer = _optimizer(args, model)
-    print(
-        f"{args.dataset}: {len(X)} points; {model.extra_repr()} MLP, "
-        f"{model.num_parameters()} parameters; {loss} loss, {args.optimizer}, {args.steps} steps"
-    )
-
-    history = fit(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=optimizer,
-        steps=args.steps,
-        batch_size=args.batch_size,
-        l2=args.l2,
-        seed=args.seed,
-        progress=not args.quiet,
-        log_every=None if args.quiet else max(1, args.steps // 10),
-        compile=args.compile,
-    )
+    model, X, y, history, task = train(args)
     outputs = predict(model, X)
     how = " (compiled)" if args.compile else ""
     summary = f"trained {history.steps} steps{how} in {history.seconds:.1f} s: "
     if task == "regression":
-        mse = sum((o - t) ** 2 for o, t in zip(outputs, y, strict=True)) / len(y)
-        summary += f"final mean squared error {mse:.4f}"
+        summary += f"final mean squared error {score(model, X, y, task):.4f}"
     else:
         summary += (
             f"loss {_final_loss(history):.4f} at the last step, "
@@ -223,6 +197,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     print("wrote " + ", ".join(written))
     return 0
+
+
+def train(args: argparse.Namespace) -> tuple[MLP, list[Any], list[Any], History, str]:
+    """Make the data and the model the flags ask for and fit it: (model, X, y, history, task)."""
+    if args.optimizer is None:
+        args.optimizer = "adam" if args.activation == "sigmoid" else "sgd"
+    make = data.DATASETS[args.dataset]
+    kwargs: dict[str, Any] = {"n": args.n, "seed": args.seed}
+    if args.noise is not None:
+        kwargs["noise"] = args.noise
+    X, y = make(**kwargs)
+    task, loss, nout = _task(args.dataset, args.loss, y)
+    model = MLP(len(X[0]), [*args.hidden, nout], args.activation, seed=args.seed)
+    optimizer = _optimizer(args, model)
+    print(
+        f"{args.dataset}: {len(X)} points; {model.extra_repr()} MLP, "
+        f"{model.num_parameters()} parameters; {loss} loss, {args.optimizer}, {args.steps} steps"
+    )
+    history = fit(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=optimizer,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        l2=args.l2,
+        seed=args.seed,
+        progress=not args.quiet,
+        log_every=None if args.quiet else max(1, args.steps // 10),
+        compile=args.compile,
+    )
+    return model, X, y, history, task
+
+
+def score(model: MLP, X: list[Any], y: list[Any], task: str) -> float:
+    """The trained model's mean squared error (regression) or training accuracy."""
+    outputs = predict(model, X)
+    if task == "regression":
+        return float(sum((o - t) ** 2 for o, t in zip(outputs, y, strict=True))) / len(y)
+    return accuracy(outputs, y)
 
 
 def _draw_graph(out: str, model: MLP, x: list[float]) -> list[str]:
@@ -266,7 +281,7 @@ def _task(dataset: str, loss: str, y: list[Any]) -> tuple[str, str, int]:
 
 def _optimizer(args: argparse.Namespace, model: MLP) -> Optimizer:
     if args.optimizer == "sgd":
-        lr = 1.0 if args.lr is None else args.lr
+        lr = args.lr if args.lr is not None else 0.03 if args.dataset == "regression" else 1.0
         return SGD(model.parameters(), lr=LinearDecay(lr, lr / 10.0, args.steps))
     lr = 0.1 if args.lr is None else args.lr
     cls = Adam if args.optimizer == "adam" else AdamW

@@ -5,8 +5,8 @@ log10 |weight| and log10 |grad| per layer as heat maps, where vanishing or explo
 show as a layer gone pale or dark. It only reads the model (forward passes under ``no_grad``),
 so training is the same bit for bit. matplotlib and IPython are imported here only.
 
-Colours follow the explorer's: blue is positive and red negative (here the model's score, and
-the class it stands for).
+Colours follow the explorer's legend (``autograd.viz.legend``): blue is positive and red negative
+(here the model's score, and the class it stands for).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value
+from autograd.viz.legend import NEGATIVE, POSITIVE
 
 from .train import History, predict
 
 GRID = 20  # decision-boundary grid points per side (each one a forward pass)
 INTERVAL = 0.2  # seconds: the shortest time between two pictures when every is None
 PATIENCE = 2.0  # wait this many times a picture's drawing time: drawing is then <= ~1/3 of a run
-POSITIVE, NEGATIVE = "#2166ac", "#b2182b"  # the explorer's blue and red (RdBu's ends)
 
 
 def in_notebook() -> bool:
@@ -198,6 +198,8 @@ class _Figure:
         ax.set_title(title, fontsize=9)
 
     def _boundary(self, ax: Any) -> None:
+        from matplotlib.colors import TwoSlopeNorm
+
         gx, gy, out = boundary_grid(self.model, self.X, GRID)
         several = bool(out) and isinstance(out[0], list)
         score = [float(argmax(o)) for o in out] if several else [float(o) for o in out]
@@ -205,7 +207,14 @@ class _Figure:
         for old in (self.filled, self.line):
             if old is not None:
                 old.remove()
-        self.filled = ax.contourf(gx, gy, z, levels=12, cmap="RdBu", alpha=0.55, zorder=0)
+        if several:
+            norm = None
+        else:  # white at score 0, so the colour's side is the score's sign
+            low, high = min(min(score), -1e-9), max(max(score), 1e-9)
+            norm = TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high)
+        self.filled = ax.contourf(
+            gx, gy, z, levels=12, cmap=_sign_cmap(), norm=norm, alpha=0.55, zorder=0
+        )
         self.line = None
         if not several:
             self.line = ax.contour(gx, gy, z, levels=[0.0], colors="black", linewidths=0.8)
@@ -255,13 +264,21 @@ def _boundary_axes(ax: Any, X: Sequence[Any], y: Sequence[Any]) -> None:
 
     xs, ys = [float(r[0]) for r in X], [float(r[1]) for r in X]
     labels = [float(t) for t in y]
-    ax.scatter(xs, ys, c=labels, cmap="RdBu", s=12, edgecolors="black", linewidths=0.4, zorder=2)
+    two = len(set(labels)) <= 2
+    if two:  # labels -1/+1 or 0/1: the positive class blue, the other red
+        middle = 0.5 if set(labels) <= {0.0, 1.0} else 0.0
+        colours: Any = [POSITIVE if t > middle else NEGATIVE for t in labels]
+        ax.scatter(xs, ys, c=colours, s=12, edgecolors="black", linewidths=0.4, zorder=2)
+    else:
+        ax.scatter(
+            xs, ys, c=labels, cmap=_sign_cmap(), s=12, edgecolors="black", linewidths=0.4, zorder=2
+        )
     ax.set_title("decision boundary", fontsize=9)
     ax.set_xlabel("x[0]", fontsize=8)
     ax.set_ylabel("x[1]", fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])
-    if len(set(labels)) <= 2:  # two classes: say which colour is which
+    if two:  # say which colour is which
         dot: dict[str, Any] = {"marker": "o", "ls": "", "markeredgecolor": "black", "ms": 5}
         ax.legend(
             handles=[
@@ -273,6 +290,13 @@ def _boundary_axes(ax: Any, X: Sequence[Any], y: Sequence[Any]) -> None:
             loc="lower left",
             framealpha=0.7,
         )
+
+
+def _sign_cmap() -> Any:
+    """Red (negative) through white (0) to blue (positive): the explorer's gradient colours."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("chainrule-sign", [NEGATIVE, "#ffffff", POSITIVE])
 
 
 def boundary_grid(

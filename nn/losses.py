@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import Value, define_op, dot, vsum
-from autograd.tracing import data_for_check
+from autograd.tracing import is_tracing
 
 from .module import Module
 
@@ -64,7 +64,12 @@ def _pick_rule(k: float, *z: float) -> tuple[float, tuple[float, ...]]:
     return z[i], (0.0, *(1.0 if j == i else 0.0 for j in range(len(z))))
 
 
-_pick = define_op("nn.pick", _pick_rule, lambda out, k, *z: _pick_rule(_data(k), *map(_data, z))[1])
+def _pick_expr(out: Value, k: Value, *z: Value) -> tuple[float, ...]:
+    """_pick_rule's locals by comparisons (guards in a trace), not by reading k's data."""
+    return (0.0, *(1.0 if k >= j and k <= j else 0.0 for j in range(len(z))))
+
+
+_pick = define_op("nn.pick", _pick_rule, _pick_expr)
 
 
 def softmax(z: Sequence[Scalar]) -> list[Value]:
@@ -85,8 +90,8 @@ def mse(predictions: Any, targets: Any) -> Value:
 def hinge(scores: Any, labels: Any) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y s), labels y in {-1, +1}."""
     ss, ys = _pairs("hinge", scores, labels)
-    for y in map(_data, ys):
-        if y != 1.0 and y != -1.0:
+    for y in map(_checkable, ys):
+        if y is not None and y != 1.0 and y != -1.0:
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {y!r} (for 0/1 labels pass 2 * y - 1)"
             )
@@ -96,8 +101,8 @@ def hinge(scores: Any, labels: Any) -> Value:
 def binary_cross_entropy(logits: Any, targets: Any) -> Value:
     """Mean of -[t log sigma(z) + (1 - t) log(1 - sigma(z))] = softplus(z) - t z, from logits z."""
     zs, ts = _pairs("binary_cross_entropy", logits, targets)
-    for t in map(_data, ts):
-        if not 0.0 <= t <= 1.0:
+    for t in map(_checkable, ts):
+        if t is not None and not 0.0 <= t <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy: targets must be in [0, 1], got {t!r} "
                 "(for -1/+1 labels pass (y + 1) / 2)"
@@ -119,12 +124,12 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         if isinstance(z, (Value, numbers.Real)) or not isinstance(z, Iterable):
             raise TypeError(f"cross_entropy: sample {i} must be a list of class scores, got {z!r}")
         z = list(z)
-        k = _data(y)
-        if isinstance(y, Value) and k.is_integer():
+        k = _checkable(y)  # (inside a trace, nn.pick checks a Value's index on every replay)
+        if isinstance(y, Value) and k is not None and k.is_integer():
             k = int(k)
-        if not _is_int(k):
+        if k is not None and not _is_int(k):
             raise TypeError(f"cross_entropy: target {i} must be a class index (int), got {y!r}")
-        if not 0 <= k < len(z):
+        if k is not None and not 0 <= k < len(z):
             raise ValueError(f"cross_entropy: target {k} out of range for {len(z)} classes")
         # NOTE: z_y by an op, not z[y]: a trace (fit(compile=True)) then varies y as an input
         # and its graph, and so its order of summation, is the same for every y
@@ -153,8 +158,12 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def _data(x: Scalar) -> float:
-    return data_for_check(x) if isinstance(x, Value) else x
+def _checkable(x: Any) -> Any:
+    """x's number for a check that can only raise; None for a Value while a trace runs (a
+    trace refuses reading data; fit(compile=True) checks its labels eagerly first)."""
+    if isinstance(x, Value):
+        return None if is_tracing() else x.data
+    return x
 
 
 def _target(name: str, t: Any) -> Scalar:

@@ -17,7 +17,10 @@ from .module import Module
 if TYPE_CHECKING:
     import torch
 
-INSTALL = "pip install 'chainrule[torch]'"
+INSTALL = (
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu (the CPU build), "
+    "then pip install -e '.[torch]'"
+)
 LEAKY_SLOPE = 0.01  # Value.leaky_relu's default, the slope nn's "leaky_relu" uses
 
 # Our activation name -> the name of its torch.nn module ("linear" has none).

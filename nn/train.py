@@ -20,6 +20,7 @@ from autograd.tracing import Compiled, GuardError, trace
 
 from . import losses
 from ._random import Seed, make_rng
+from .divergence import DivergenceWatch
 from .module import Module
 from .optim import SGD, Optimizer
 from .schedules import LinearDecay
@@ -77,6 +78,7 @@ class History:
     epoch_accuracy: list[float] = field(default_factory=list)
     steps: int = 0  # optimizer updates made
     stopped_early: bool = False
+    diverged: int | None = None  # the step whose loss diverged (see fit's on_divergence)
     seconds: float = 0.0
 
 
@@ -98,6 +100,7 @@ def fit(
     callback: Callable[[int, History], bool | None] | None = None,
     compile: bool = False,
     live: bool | LiveView = False,
+    on_divergence: str = "stop",
 ) -> History:
     """Train ``model`` on (X, y) for ``steps`` optimizer updates and return the History.
 
@@ -125,6 +128,10 @@ def fit(
             inputs, per-layer weights and grads; ``nn.live``) instead of the progress bar; a
             ``LiveView(every=...)`` chooses how often. It only reads: the same History, bit for
             bit. Outside Jupyter ``live=True`` keeps the progress bar.
+        on_divergence: when a step's loss is not finite or is over 1000 times the first
+            step's, fit warns once (RuntimeWarning naming the step and what to try) and:
+            "stop" (default) stops before that step's update (``history.diverged`` is the step);
+            "warn" goes on, unless the loss is not finite; "ignore" says and does nothing.
     """
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
@@ -144,9 +151,12 @@ def fit(
         raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
     if not isinstance(compile, bool):
         raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__}")
+    watch = DivergenceWatch(on_divergence)
     params = model.parameters()
     if optimizer is None:
         optimizer = SGD(params, lr=LinearDecay(1.0, 0.1, max(steps, 1)))
+    else:
+        _check_optimizer(optimizer, params)
 
     def batch_loss(Xb: Any, yb: Any) -> tuple[Value, list[Any]]:
         """The step's loss and the scores it came from: run eagerly, or traced by compile."""
@@ -213,6 +223,11 @@ def fit(
                     if done is not None:
                         _restore(params, saved)
                     break
+            if watch.check(step, loss_value):
+                history.stopped_early = True
+            history.diverged = watch.step
+            if history.stopped_early:
+                break
             if done is None:
                 optimizer.zero_grad()
                 total.backward()
@@ -231,6 +246,27 @@ def fit(
     if view is not None and history.loss:
         view(len(history.loss) - 1, history, last=True)
     return history
+
+
+def _check_optimizer(optimizer: Any, params: list[Value]) -> None:
+    """An optimizer instance that updates some of the model's parameters, or a clear error."""
+    if isinstance(optimizer, type):
+        raise TypeError(
+            f"fit: optimizer is the class {optimizer.__name__}, not an optimizer; make one: "
+            f"optimizer={optimizer.__name__}(model.parameters(), lr=0.1)"
+        )
+    if not all(callable(getattr(optimizer, m, None)) for m in ("step", "zero_grad")):
+        raise TypeError(
+            f"fit: optimizer must have step() and zero_grad() (SGD, Adam, AdamW), "
+            f"got {type(optimizer).__name__}"
+        )
+    mine = set(params)
+    theirs = getattr(optimizer, "params", None)
+    if isinstance(theirs, list) and mine and not any(p in mine for p in theirs):
+        raise ValueError(
+            "fit: the optimizer updates none of the model's parameters (was it made for another "
+            "model?); make it from this one: SGD(model.parameters(), lr=0.1)"
+        )
 
 
 def _live_view(live: bool | LiveView, model: Any, X: Any, y: Any, steps: int) -> LiveView | None:
@@ -361,6 +397,6 @@ def _count(what: str, x: Any, minimum: int) -> int:
 def _progress_bar(total: int) -> Any:
     try:
         from tqdm import tqdm
-    except ImportError:  # the bar is optional: pip install 'chainrule[progress]'
+    except ImportError:  # the bar is optional: pip install -e '.[progress]'
         return None
     return tqdm(total=total, desc="fit", unit="step", leave=True, dynamic_ncols=True)

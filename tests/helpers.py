@@ -199,7 +199,7 @@ def neuron() -> Value:
 # --- the torch tests: random MLPs, the skip reason, torch parameters in nn's order ---
 
 
-NEEDS_TORCH = "needs PyTorch (pip install 'chainrule[torch]'); .ci/torch runs these tests"
+NEEDS_TORCH = "needs PyTorch (pip install -e '.[torch]'); .ci/torch runs these tests"
 ACTIVATIONS = sorted(nn.ACTIVATIONS)
 
 

@@ -14,7 +14,8 @@ from autograd import ops
 
 CORE = ("ops.py", "value.py", "graph.py")
 JS = {op.js for op in ops.OPS.values()} | {ops.JS_HELPERS}  # the JavaScript text in ops.py
-BUDGET = 600  # lines of code: not blank, not a comment, not a docstring
+BUDGET = 645  # lines of code: not blank, not a comment, not a docstring
+# (600 until tracing moved into Value: the data/grad properties, guards and refusals, +41)
 
 
 def code_lines(path: Path) -> int:

@@ -319,6 +319,8 @@ def test_the_quiz_checks_answers_against_the_new_gradients(open_page: Any):
     p.type_value("5")  # now grad b = a = 5
     hidden = p.drawn()
     assert hidden[node_of(y, b)][1] == "?"  # no answer leaks through the hook
+    assert p.role("nudge").get_attribute("data-predicted") == "?"  # nor through the nudge
+    assert "grad ×" not in p.role("nudge").inner_text().split("(")[0]
     p.role("step-next").click()
     p.role("quiz-input").fill("1")
     p.role("quiz-check").click()
@@ -372,4 +374,26 @@ def test_editing_works_in_the_notebook_iframe(browser: Any, tmp_path: Path):
     frame.locator('[data-role="value-input"]').press("Enter")
     assert frame.locator('[data-role="nudge"]').inner_text().startswith("Δ")
     p.page.close()
+    assert p.errors == []
+
+
+def test_a_collapsed_model_page_steps_like_the_python_sgd_loop(open_page: Any):
+    import nn
+
+    X, y = nn.make_moons(n=6, noise=0.1, seed=1)
+
+    def loss_of(model: nn.MLP) -> Value:
+        return nn.hinge([model(x) for x in X], y) + nn.l2(model, 1e-4)
+
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    loss = loss_of(model)
+    p = open_page(loss, names=model)
+    assert "collapsed" in p.role("note").inner_text()
+    p.role("descend").click()  # lr 0.1
+    model.zero_grad()
+    loss.backward()
+    for q in model.parameters():
+        q.data -= 0.1 * q.grad
+    after = float(p.role("edit-output").get_attribute("data-value"))
+    assert after == loss_of(model).data
     assert p.errors == []

@@ -174,7 +174,8 @@ def test_a_big_graph_without_names_is_cut_near_the_output():
 def test_to_html_writes_the_page_and_repr_html_embeds_it(tmp_path):
     e = explore(neuron())
     path = tmp_path / "page.html"
-    assert e.to_html(path) == path.read_text(encoding="utf-8")
+    assert e.to_html(path) == path  # the path, not 26 KB of page for a REPL to print
+    assert path.read_text(encoding="utf-8") == e.to_html()
     frame = e._repr_html_()
     assert frame.startswith("<iframe srcdoc=")
     assert html.unescape(re.search(r'srcdoc="(.*?)"', frame, re.S).group(1)) == e.html

@@ -268,3 +268,89 @@ def test_random_graphs_match_micrograd(data):
     assert out.data == pytest.approx(ref.data, rel=1e-12, abs=1e-12)
     for v, w in zip(ours, theirs, strict=True):
         assert v.grad == pytest.approx(w.grad, rel=1e-9, abs=1e-9)
+
+
+# --- backward skips nodes whose gradient is exactly 0, only where that changes nothing ---
+
+
+def _bits(x: float) -> str:
+    return "nan" if x != x else x.hex()
+
+
+def _reference_backward(root):
+    """The chain rule with no shortcut: every edge adds local * grad, zeros included."""
+    order = topological_order(root)
+    old = {id(v): v.grad for v in order if not v.op}
+    for v in order:
+        v.grad = 0.0
+    root.grad = 1.0
+    for v in reversed(order):
+        for p, d in zip(v._parents, v._local, strict=True):
+            p.grad += d * v.grad
+    for v in order:
+        if not v.op and old[id(v)]:
+            v.grad += old[id(v)]
+
+
+SPECIAL = [0.0, -0.0, 1.5, -2.0, 3.0, math.inf, -math.inf, math.nan, 1e308]
+
+
+def _random_graph(rng):
+    """A random graph of dot, sum and scalar ops over special values, often with zero grads."""
+
+    leaves = [Value(rng.choice(SPECIAL)) for _ in range(5)]
+    nodes = list(leaves)
+    for _ in range(12):
+        pick = lambda: rng.choice(nodes)  # noqa: E731
+        kind = rng.randrange(6)
+        if kind == 0:
+            k = rng.randrange(1, 4)
+            v = dot([pick() for _ in range(k)], [pick() for _ in range(k)], pick())
+        elif kind == 1:
+            v = vsum([pick() for _ in range(rng.randrange(1, 4))])
+        elif kind == 2:
+            v = pick() * rng.choice([0.0, -0.0, 2.0])  # a zero upstream gradient
+        elif kind == 3:
+            v = pick().relu()
+        elif kind == 4:
+            v = pick() * pick()
+        else:
+            v = rng.choice([0.0, -0.0, 1.0]) - pick()
+        nodes.append(v)
+    return leaves, nodes[-1] * rng.choice([1.0, 0.0, -0.0])
+
+
+def test_skipping_zero_gradients_gives_the_same_bits_as_the_plain_chain_rule():
+    import random
+
+    rng = random.Random(0)
+    skipped = 0
+    for _ in range(400):
+        leaves, root = _random_graph(rng)
+        for v in leaves:
+            v.grad = rng.choice([0.0, -0.0, 0.5])  # leaf grads accumulate, -0.0 included
+        start = [v.grad for v in leaves]
+        _reference_backward(root)
+        want = [_bits(v.grad) for v in leaves]
+        for v, g in zip(leaves, start, strict=True):
+            v.grad = g
+        root.backward()
+        assert [_bits(v.grad) for v in leaves] == want
+        skipped += any(not v.grad for v in topological_order(root) if v.op)
+    assert skipped > 100  # many graphs had a node with a zero gradient
+
+
+def test_a_zero_gradient_still_flows_through_an_infinite_or_nan_local():
+
+    for bad in (math.inf, -math.inf, math.nan):
+        w, x = Value(2.0), Value(bad)
+        (dot([w], [x]) * 0.0).backward()  # d out / d w = x: 0 * inf is NaN, as without a skip
+        assert math.isnan(w.grad)
+        assert x.grad == 0.0
+
+
+def test_a_negative_zero_gradient_leaves_positive_zero_grads():
+
+    w, x = Value(2.0), Value(3.0)
+    (dot([w], [x]) * -0.0).backward()
+    assert math.copysign(1.0, w.grad) == 1.0 and math.copysign(1.0, x.grad) == 1.0

@@ -20,9 +20,9 @@ def graph(label: str) -> tuple[Value, Value]:
 @pytest.mark.parametrize("label", ["\ud800", "a\udfffb", "\udc80\ud800"])
 def test_a_lone_surrogate_label_is_written_as_the_replacement_character(tmp_path, label):
     x, y = graph(label)
-    page = explore(y, title=label).to_html(tmp_path / "e.html")
+    page = explore(y, title=label).to_html(tmp_path / "e.html").read_text(encoding="utf-8")
     steps = step_through(y, names={x: label})
-    steps_page = steps.to_html(tmp_path / "s.html", title=label)
+    steps_page = steps.to_html(tmp_path / "s.html", title=label).read_text(encoding="utf-8")
     text = str(explain(y, x))
     source = draw_dot(y).source
     for shown in (page, steps_page, text, source, steps.caption(-1)):

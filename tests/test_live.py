@@ -180,6 +180,21 @@ def test_the_loss_panel_has_labelled_axes_and_a_legend():
     assert [t.get_text() for t in legend.get_texts()] == ["score > 0", "score < 0", "score = 0"]
 
 
+def test_the_boundary_uses_the_explorers_blue_for_positive_and_red_for_negative():
+    from matplotlib.colors import to_hex
+
+    from autograd.viz.legend import NEGATIVE, POSITIVE
+
+    view = LiveView(1, display=FakeDisplay())
+    train(view)
+    handles = view._figure.boundary_ax.get_legend().legend_handles
+    assert [to_hex(h.get_color()) for h in handles[:2]] == [POSITIVE, NEGATIVE]
+    X, y = make_moons(n=30, noise=0.1, seed=3)
+    dots = view._figure.boundary_ax.collections[0].get_facecolors()
+    expected = [POSITIVE if t > 0 else NEGATIVE for t in y]
+    assert [to_hex(c) for c in dots] == expected
+
+
 def test_bad_interval_names_itself():
     with pytest.raises(ValueError, match="interval must be >= 0"):
         LiveView(interval=-1.0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import sys
+import warnings
 
 import pytest
 
@@ -326,3 +328,85 @@ def test_compiled_fit_checks_every_label_before_training():
     with pytest.raises(ValueError, match="hinge: labels must be -1 or \\+1, got 0"):
         fit(model, X, y, batch_size=5, steps=5, progress=False, compile=True)
     assert model.state_dict() == before
+
+
+# --- optimizers fit cannot use, said before training ---
+
+
+def test_an_optimizer_class_instead_of_an_optimizer_is_refused_with_how_to_make_one():
+    X, y = make_moons(n=10, seed=0)
+    with pytest.raises(TypeError, match=r"fit: optimizer is the class SGD.*SGD\(model.param"):
+        fit(MLP(2, [3, 1], seed=0), X, y, optimizer=SGD, steps=2, progress=False)
+
+
+def test_an_optimizer_over_another_models_parameters_is_refused():
+    X, y = make_moons(n=10, seed=0)
+    model, other = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"fit: the optimizer updates none of the model's"):
+        fit(model, X, y, optimizer=SGD(other.parameters(), lr=0.1), steps=2, progress=False)
+    assert model.state_dict() == before
+
+
+# --- no silent divergence ---
+
+
+def diverging_run(steps=40, **kwargs):
+    """The issue's run: a tanh MLP on the regression set at micrograd's lr (4.9e50 by step 40)."""
+    X, y = make_regression(n=40, seed=0)
+    model = MLP(1, [8, 1], activation="tanh", seed=0)
+    return model, fit(model, X, y, loss="mse", steps=steps, progress=False, **kwargs)
+
+
+def test_a_diverging_fit_warns_once_naming_the_step_and_what_to_try_and_stops():
+    with pytest.warns(RuntimeWarning) as caught:
+        model, history = diverging_run()
+    (warning,) = [w for w in caught if "diverg" in str(w.message)]
+    text = str(warning.message)
+    step = history.diverged
+    assert step is not None and f"at step {step}" in text
+    assert "smaller lr" in text and "init" in text and "on_divergence" in text
+    assert history.stopped_early and history.steps == step == len(history.loss) - 1
+    assert all(math.isfinite(p.data) for p in model.parameters())
+    assert max(history.loss[:step]) < 1e3 * history.loss[0] <= history.loss[step]
+
+
+def test_on_divergence_warn_keeps_training_and_ignore_says_nothing():
+    with pytest.warns(RuntimeWarning, match="diverg"):
+        _, warned = diverging_run(on_divergence="warn", steps=20)
+    assert warned.diverged is not None and warned.steps == 20 and not warned.stopped_early
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, quiet = diverging_run(on_divergence="ignore", steps=20)
+    assert quiet.diverged is None and quiet.loss == warned.loss
+
+
+def test_a_non_finite_loss_stops_before_the_update_even_when_only_warning():
+    X, y = [[1.0], [2.0]], [1.0, 2.0]
+    model = MLP(1, [1], seed=0)
+
+    calls = []
+
+    def loss_fn(scores, targets):
+        calls.append(1)
+        loss = mse(scores, targets)
+        return loss * math.inf if len(calls) == 4 else loss
+
+    with pytest.warns(RuntimeWarning, match=r"loss inf at step 3 is not finite"):
+        history = fit(model, X, y, loss=loss_fn, steps=10, progress=False, on_divergence="warn")
+    assert history.diverged == 3 and history.steps == 3 and history.stopped_early
+
+
+def test_a_training_run_that_converges_does_not_warn():
+    X, y = make_moons(n=30, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(MLP(2, [8, 1], seed=0), X, y, steps=30, progress=False)
+    assert history.diverged is None
+
+
+@pytest.mark.parametrize("bad", ["loud", None, True])
+def test_on_divergence_must_be_one_of_three_words(bad):
+    X, y = make_moons(n=10, seed=0)
+    with pytest.raises(ValueError, match="on_divergence must be 'stop', 'warn' or 'ignore'"):
+        fit(MLP(2, [1], seed=0), X, y, steps=1, progress=False, on_divergence=bad)

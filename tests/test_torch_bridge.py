@@ -37,7 +37,7 @@ def test_import_nn_does_not_import_torch():
 @pytest.mark.parametrize("convert", [nn.to_torch, nn.from_torch])
 def test_without_torch_the_error_says_what_to_install(convert, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
-    with pytest.raises(ImportError, match=r"needs PyTorch.*pip install 'chainrule\[torch\]'"):
+    with pytest.raises(ImportError, match=r"needs PyTorch.*whl/cpu.*pip install -e '\.\[torch\]'"):
         convert(nn.MLP(2, [1], seed=0))
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from autograd import Value, apply, define_op, dot, topological_order, vsum
 from autograd.ops import OPS
-from autograd.web import program, scripts
+from autograd.web import ops_js, program, scripts
 from autograd.web.program import number
 
 pytestmark = pytest.mark.browser
@@ -396,3 +396,46 @@ def test_a_neuron_and_a_moons_loss_agree_to_the_last_bit(page: Any):
     js = run_js(page, loss)
     assert js["values"] == [repr(v.data) for v in order]
     assert js["grads"] == [repr(v.grad) for v in order]
+
+
+def neumaier_sum(xs: Sequence[float], start: float) -> float:
+    """CPython 3.12's sum() of floats (bltinmodule.c), written out: the reference for the
+    compensated JavaScript on any Python."""
+    f, c = start, 0.0
+    for x in xs:
+        t = f + x
+        c += (f - t) + x if abs(f) >= abs(x) else (x - t) + f
+        f = t
+    return f + c if c and math.isfinite(c) else f
+
+
+def test_compensated_sums_follow_cpython_3_12_on_any_python(browser_page: Any):
+    rng = random.Random(7)
+    cases = [[0.1] * 10, [1.0, 1e100, 1.0, -1e100], [1e308, 1e308, -1e308], [math.inf, 1.0]]
+    cases += [
+        [rng.uniform(-1, 1) * 10 ** rng.randint(-20, 20) for _ in range(30)] for _ in range(50)
+    ]
+    got = browser_page.evaluate(
+        """(cases) => cases.map((xs) => {
+          const nums = xs.map(chainrule.number);
+          const s = chainrule.ops.sum(...nums)[0];
+          const d = chainrule.ops.dot(...nums, ...nums.map(() => 1), 0.5)[0];
+          return [chainrule.repr(s), chainrule.repr(d)]; })""",
+        [[number(x) for x in xs] for xs in cases],
+    )
+    for xs, (s, d) in zip(cases, got, strict=True):
+        assert s == repr(0.0 + xs[0] if len(xs) == 1 else neumaier_sum(xs[1:], 0.0 + xs[0]))
+        assert d == repr(neumaier_sum([x * 1.0 for x in xs], 0.5))
+    assert got[0][0] == "1.0"  # sum([0.1] * 10), as Python 3.12 has it
+
+
+@pytest.fixture
+def browser_page(page: Any, tmp_path: Path) -> Any:
+    """A second page in the same browser, with the ops written for a compensated sum()."""
+    path = tmp_path / "compensated.html"
+    text = scripts({"ops": []}).split("// Generated")[0] + ops_js(["sum", "dot"], compensated=True)
+    path.write_text(f"<!DOCTYPE html><script>{text}</script>", encoding="utf-8")
+    pg = page.context.browser.new_page()
+    pg.goto(path.as_uri())
+    yield pg
+    pg.close()

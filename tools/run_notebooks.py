@@ -35,7 +35,8 @@ NUMBER = re.compile(r"(?<![\w.^/])(\d{1,3}(?:[,_]\d{3})+|\d+)(\.\d+)?(?:[eE]([-+
 
 def quoted_numbers(text: str) -> list[tuple[str, float, float, bool]]:
     """Each number written in text as (as written, value, half a unit in its last digit, is a
-    percentage). Signs are dropped; so are names with digits (w1, x^3, h_2) and whole numbers below 10."""
+    percentage). Signs are dropped; so are names with digits (w1, x^3, h_2) and whole numbers
+    below 10."""
     found = []
     for m in NUMBER.finditer(text):
         digits, frac, exp, percent = m.group(1), m.group(2) or "", m.group(3), m.group(4)

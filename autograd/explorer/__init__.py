@@ -11,6 +11,7 @@ import json
 from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
+from typing import overload
 
 from autograd.value import Value
 from autograd.viz import Names, as_names, legend_html
@@ -36,11 +37,17 @@ class Explorer:
         self.steps = steps  # backward steps in the page
         self.note = note  # what was collapsed or cut ('' when everything is drawn)
 
-    def to_html(self, path: str | Path | None = None) -> str:
-        """The page as one HTML string (no network needed); also written to ``path`` if given."""
-        if path is not None:
-            Path(path).write_text(self.html, encoding="utf-8")
-        return self.html
+    @overload
+    def to_html(self, path: None = None) -> str: ...
+    @overload
+    def to_html(self, path: str | Path) -> Path: ...
+    def to_html(self, path: str | Path | None = None) -> str | Path:
+        """The page as one HTML string (no network needed); with ``path``, the page is written
+        there and the Path returned (a REPL then shows the path, not the page)."""
+        if path is None:
+            return self.html
+        Path(path).write_text(self.html, encoding="utf-8")
+        return Path(path)
 
     def _repr_html_(self) -> str:
         # NOTE: an iframe keeps the page's script and CSS apart from the notebook's (JupyterLab,

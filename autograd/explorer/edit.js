@@ -232,6 +232,13 @@
   function showNudge() {
     var b = before, dx = val(b.leaf) - b.x, actual = prog.output - b.out, predicted = b.grad * dx;
     var nm = name(b.leaf);
+    if (data.quiz && !ex.known("n" + b.leaf)) {  // the prediction would give the answer away
+      nudge.textContent = "Δ" + nm + " = " + fmt(dx) + "\nactual Δ" + rootName + " = " + fmt(actual) +
+        "\n(predicted Δ" + rootName + " = grad × Δ" + nm + ": shown once the quiz has asked for grad " + nm + ")";
+      nudge.setAttribute("data-predicted", "?");
+      nudge.setAttribute("data-actual", repr(actual));
+      return;
+    }
     nudge.textContent = "Δ" + nm + " = " + fmt(dx) + "\npredicted Δ" + rootName + " = grad × Δ" + nm +
       " = " + factor(b.grad) + " × " + factor(dx) + " = " + fmt(predicted) +
       "\nactual Δ" + rootName + " = " + fmt(actual) +

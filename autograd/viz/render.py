@@ -52,7 +52,7 @@ def import_graphviz() -> Any:
         import graphviz
     except ImportError:
         raise ImportError(
-            "drawing needs the graphviz package: pip install 'chainrule[viz]' "
+            "drawing needs the graphviz package: pip install -e '.[viz]' "
             "(or pip install graphviz graphviz-pure)"
         ) from None
     return graphviz
