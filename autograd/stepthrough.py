@@ -68,10 +68,17 @@ class BackwardSteps:
         self.order = topological_order(root)
         self.names: Mapping[Value, str] = LazyNames(self.order, as_names(names, "step_through"))
         nodes: list[Value] = []  # NOTE: only the order is recorded; terms are made when asked
+        grads: list[float] = []
+        add_node, add_grad = nodes.append, grads.append
+
+        def record(v: Value) -> None:  # v's turn: its gradient is complete (a leaf's old grad
+            add_node(v)  # is added back only after the pass, so it is read here, not after)
+            add_grad(v.grad)
+
         saved = [v.grad for v in self.order]
         try:
-            backward(root, seed, on_node=nodes.append)
-            self._grad = [v.grad for v in nodes]
+            backward(root, seed, on_node=record)
+            self._grad = grads
         finally:
             for v, g in zip(self.order, saved, strict=True):
                 v.grad = g
@@ -164,7 +171,9 @@ class BackwardSteps:
         k = range(len(self))[k]
         s = self.steps[k]
         focus = [s.node, *(t.consumer for t in s.terms)]
-        summary = summarise(self.order, max_nodes=max_nodes, cost=node_cost, focus=focus)
+        summary = summarise(
+            self.order, max_nodes=max_nodes, cost=node_cost, focus=focus, constants=True
+        )
         if summary.note:
             summary.note += " around this step (pass max_nodes=None to draw everything)"
         done = self.done(k)

@@ -94,6 +94,7 @@ def draw_dot(
         model=model,
         collapse=collapse if collapse is not None else "auto",
         force=collapse is not None,
+        constants=True,
     )
     if summary.note and (summary.cut or not collapse):
         summary.note += f" ({SEE_ALL})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..value import Value
 
@@ -79,6 +79,7 @@ def summarise(
     focus: Iterable[Value] | None = None,
     consumers: Callable[[Value], Iterable[Value]] | None = None,
     unit_word: str = "nodes",
+    constants: bool = False,
 ) -> Summary:
     """Decide what to draw of ``order`` (parents before children) within ``max_nodes`` units.
 
@@ -89,6 +90,7 @@ def summarise(
         focus: where the kept part is centred (default: the last value, the output).
         consumers: v -> the values that use v; when given, the walk from the focus also goes
             downstream (a step's uses), not only towards the inputs.
+        constants: constants fed to groups are drawn (one node per distinct value) and count.
     """
     from .collapse import LEVELS, assign_groups, parameter_groups  # collapse imports plan
 
@@ -106,19 +108,19 @@ def summarise(
             if not found:
                 break  # the names have no such level
             group, s.how = found, how if isinstance(how, str) else "group"
-            if max_nodes is None or _fits(order, cost, max_nodes, group):
+            if max_nodes is None or _fits(order, cost, max_nodes, group, constants):
                 break
     if s.how:
-        n = _units(order, cost, group)
+        n = _units(order, cost, group, constants)
         s.note = f"collapsed per {s.how}: {len(order)} values drawn as {n} {unit_word}"
         if max_nodes is not None and not force:
             s.note = f"over the budget of {max_nodes} {unit_word}, so {s.note}"
-    if max_nodes is None or _fits(order, cost, max_nodes, group):
+    if max_nodes is None or _fits(order, cost, max_nodes, group, constants):
         s.drawn = {v: None for v in order if v not in group}
         s.groups = _members(group)
         s.group_of = group
         return s
-    _keep_nearest(s, group, cost, max_nodes - 1, focus, consumers)
+    _keep_nearest(s, group, cost, max_nodes - 1, focus, consumers, constants)
     cut = f"cut at a budget of {max_nodes} {unit_word}: {s.hidden} values not shown"
     s.note = f"{s.note}; {cut}" if s.note else cut
     return s
@@ -129,10 +131,13 @@ def _fits(
     cost: Callable[[Value], int],
     budget: int,
     group: Mapping[Value, str] | None = None,
+    constants: bool = False,
 ) -> bool:
     """Whether the units fit the budget; stops counting as soon as they do not."""
     group = group or {}
     total = len(set(group.values()))
+    if constants and group:
+        total += len({float(x) for v in group if v._op for x in _operands(v) if _constant(x)})
     if total > budget:
         return False
     for v in order:
@@ -143,8 +148,27 @@ def _fits(
     return True
 
 
-def _units(order: list[Value], cost: Callable[[Value], int], group: Mapping[Value, str]) -> int:
-    return len(set(group.values())) + sum(cost(v) for v in order if v not in group)
+def _units(
+    order: list[Value], cost: Callable[[Value], int], group: Mapping[Value, str], constants: bool
+) -> int:
+    """Units drawn: one per group, one per distinct constant fed to a group, the rest's cost."""
+    consts = {float(x) for v in group if v._op for x in _operands(v) if _constant(x)}
+    if not constants:
+        consts = set()
+    return len(set(group.values())) + len(consts) + sum(cost(v) for v in order if v not in group)
+
+
+def _operands(v: Value) -> tuple[Any, ...]:
+    """v's inputs drawn as constant nodes when v is in a group (a reduction's 0.0 start is not)."""
+    from .plan import OPERAND_KINDS, op_kind
+
+    kind = op_kind(v._op)
+    if kind not in OPERAND_KINDS:
+        return ()
+    inputs = tuple(v._inputs)
+    if kind == "reduction" and inputs and inputs[-1] == 0.0:
+        inputs = inputs[:-1]
+    return inputs
 
 
 def _keep_nearest(
@@ -154,6 +178,7 @@ def _keep_nearest(
     budget: int,
     focus: Iterable[Value] | None,
     consumers: Callable[[Value], Iterable[Value]] | None,
+    constants: bool,
 ) -> None:
     """Breadth first from the focus, keep units until the budget is spent; a unit that would
     bring more than 2 * budget edges between kept units (a hub) is left to the 'more' unit."""
@@ -169,7 +194,9 @@ def _keep_nearest(
     consts: set[float] = set()  # constants fed to groups: one shared node per value
 
     def group_cost(members: list[Value]) -> int:
-        new = {float(x) for v in members for x in v._inputs if _constant(x)} - consts
+        if not constants:
+            return 1
+        new = {float(x) for v in members if v._op for x in _operands(v) if _constant(x)} - consts
         consts.update(new)
         return 1 + len(new)
 
