@@ -7,6 +7,7 @@
 
 const BLUE = [33, 102, 172]; // positive (TF Playground's colours, colour-blind safe)
 const ORANGE = [230, 120, 30]; // negative
+const CLASSES = [ORANGE, BLUE, [46, 125, 50], [123, 31, 162], [85, 85, 85]]; // as the CSS's points
 const SVGNS = "http://www.w3.org/2000/svg";
 const SYNC_MS = 250; // while playing, the kernel hears about the weights at most this often
 const RATE = 60; // steps a second while playing
@@ -177,6 +178,17 @@ function heat(canvas, values, grid, scale) {
   for (let p = 0; p < values.length; p++) {
     const c = shade(scale ? values[p] / scale : 0);
     img.data.set([c[0], c[1], c[2], 255], p * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// several classes: each cell tinted with its winning class's colour (the points' colours)
+function regions(canvas, win, grid) {
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(grid, grid);
+  for (let p = 0; p < win.length; p++) {
+    const c = CLASSES[Math.min(win[p], CLASSES.length - 1)];
+    img.data.set([255 + (c[0] - 255) * 0.4, 255 + (c[1] - 255) * 0.4, 255 + (c[2] - 255) * 0.4, 255], p * 4);
   }
   ctx.putImageData(img, 0, 0);
 }
@@ -393,8 +405,7 @@ function render({ model, el }) {
     const outs = planes.slice(planes.length - spec.classes);
     if (spec.classes > 1) {
       const { win, d } = classEdges(outs, n);
-      const shades = Array.from({ length: spec.classes }, (_, k) => -1 + 2 * k / (spec.classes - 1));
-      heat(plane, Float64Array.from(win, (k) => shades[k] * 0.6), n, 1);
+      regions(plane, win, n);
       boundary.setAttribute("d", d);
     } else {
       const centred = outs[0].map((v) => v - spec.threshold);
