@@ -97,9 +97,11 @@ def live_pages() -> dict[str, str]:
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
     o.backward()
-    pages = {"neuron.html": explore(o).to_html()}
-    # PLAYGROUND: the moons playground page (nn.playground) goes here once it lands on main.
-    return pages
+    import nn
+
+    X, y = nn.make_moons(100, noise=0.1, seed=1)
+    moons = nn.playground(nn.MLP(2, [8, 8, 1], seed=0), X, y, lr=0.1)
+    return {"neuron.html": explore(o).to_html(), "moons.html": moons.to_html()}
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
