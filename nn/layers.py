@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from autograd import Value, dense, dot
@@ -29,6 +30,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 # The activations autograd.dense builds inline (a one-input op each, or none).
 _DENSE = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "linear": None}
+_ACTIVATION_OF, _W, _B = attrgetter("_activation"), attrgetter("w"), attrgetter("b")
 
 INITS: dict[str, Callable[[random.Random, int], float]] = {
     "uniform": lambda rng, nin: rng.uniform(-1.0, 1.0),  # micrograd's: w ~ U(-1, 1)
@@ -123,11 +125,12 @@ class Layer(Module):
         neurons = self.neurons
         if len(x) != len(neurons[0].w):
             raise ValueError(f"Layer: expected {self.nin} inputs, got {len(x)}")
-        act = neurons[0].activation
-        if act in _DENSE and all(type(n) is Neuron and n.activation == act for n in neurons):
+        acts = set(map(_ACTIVATION_OF, neurons))
+        act = acts.pop() if len(acts) == 1 else ""
+        if act in _DENSE and set(map(type, neurons)) == {Neuron}:
             # NOTE: one engine call for the whole layer (autograd.dense), not one per neuron:
             # the demo step runs 19% fewer instructions.
-            out = dense([n.w for n in neurons], x, [n.b for n in neurons], _DENSE[act])
+            out = dense(list(map(_W, neurons)), x, list(map(_B, neurons)), _DENSE[act])
         else:  # a neuron of its own kind, or mixed activations: each neuron on its own
             out = [n(x) for n in neurons]
         return out[0] if len(out) == 1 else out

@@ -43,8 +43,19 @@ def _logsumexp_rule(*z: float) -> tuple[float, tuple[float, ...]]:
     return m + math.log(s), tuple(e / s for e in exps)
 
 
+_LOGSUMEXP_JS = """(...z) => {
+  let m = z[0];
+  for (let i = 1; i < z.length; i++) if (z[i] > m) m = z[i];  // Python's max
+  const exps = z.map((x) => Math.exp(x - m));
+  const s = pysum(0, exps, 0);
+  return [m + Math.log(s), exps.map((e) => e / s)];
+}"""
+
 _logsumexp = define_op(
-    "nn.logsumexp", _logsumexp_rule, lambda out, *z: tuple((x - out).exp() for x in z)
+    "nn.logsumexp",
+    _logsumexp_rule,
+    lambda out, *z: tuple((x - out).exp() for x in z),
+    js=_LOGSUMEXP_JS,
 )
 
 
@@ -69,7 +80,14 @@ def _pick_expr(out: Value, k: Value, *z: Value) -> tuple[float, ...]:
     return (0.0, *(1.0 if k >= j and k <= j else 0.0 for j in range(len(z))))
 
 
-_pick = define_op("nn.pick", _pick_rule, _pick_expr)
+_PICK_JS = """(k, ...z) => {
+  if (!(Number.isInteger(k) && 0 <= k && k < z.length)) {
+    throw fail("ValueError", `pick: index ${repr(k)} out of range for ${z.length} values`);
+  }
+  return [z[k], [0, ...z.map((_, j) => (j === k ? 1 : 0))]];
+}"""
+
+_pick = define_op("nn.pick", _pick_rule, _pick_expr, js=_PICK_JS)
 
 
 def softmax(z: Sequence[Scalar]) -> list[Value]:

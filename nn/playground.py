@@ -297,7 +297,7 @@ def _network(model: Module, params: list[Value], notes: list[str]) -> dict[str, 
     if count > MAX_DRAWN:
         notes.append(
             f"This network has {count:,} neurons; the page draws up to {MAX_DRAWN}, so only "
-            "the data, the decision boundary and the loss are shown."
+            "the data and the decision boundary are shown."
         )
         return None
     index = {id(p): i for i, p in enumerate(params)}

@@ -1,7 +1,7 @@
 """The training loop ``fit``, its ``History``, and the helpers it reports with (accuracy, predict).
 
 tqdm draws the progress bar and is imported only inside ``fit``; without it there is no bar.
-``fit(compile=True)`` traces the step's loss once per batch size and replays it on floats.
+``fit(compile=True)`` replays a traced step (``nn.compiled``).
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ import math
 import numbers
 import random
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
-from autograd.tracing import Compiled, GuardError, trace
 
 from . import losses
 from ._random import Seed, make_rng
+from .compiled import CompiledStep
 from .divergence import DivergenceWatch
 from .module import Module
 from .optim import SGD, Optimizer
@@ -166,7 +165,7 @@ def fit(
             total = total + losses.l2(params, l2)
         return total, scores
 
-    compiled = _CompiledLoss(batch_loss, X, y) if compile else None
+    compiled = CompiledStep(batch_loss, params, X, y) if compile else None
 
     history = History()
     view = _live_view(live, model, X, y, steps)
@@ -180,13 +179,12 @@ def fit(
         for step in range(steps):
             idx, epoch_done = next(stream)
             Xb, yb = [X[i] for i in idx], [y[i] for i in idx]
-            done: tuple[float, list[Any]] | None = None
+            done = None
             if compiled is not None:  # forward and backward at once, so grads are set now
                 # NOTE: an eager fit that stops leaves .grad alone; so, then, does this one
                 may_stop = epoch_done and (target_accuracy, target_loss) != (None, None)
                 saved = [p.grad for p in params] if may_stop else None
-                optimizer.zero_grad()
-                done = compiled.step(Xb, yb)
+                done = _replay(compiled, optimizer, Xb, yb)
                 if done is None:  # it warned: eager from here on
                     compiled = None
                     _restore(params, saved)
@@ -204,14 +202,7 @@ def fit(
                 acc = accuracy(scores, yb)
                 history.accuracy.append(acc)
                 epoch_correct += acc * len(idx)
-            if bar is not None:
-                shown = {"loss": f"{loss_value:.4f}"}
-                if has_accuracy:
-                    shown["acc"] = f"{acc:.1%}"
-                bar.set_postfix(shown, refresh=False)
-            if log_every and step % log_every == 0:
-                line = f"step {step:4d}  loss {loss_value:.4f}"
-                write(line + (f"  accuracy {acc:.1%}" if has_accuracy else "") + f"  lr {lr:.4g}")
+            _report(bar, write, log_every, step, loss_value, acc if has_accuracy else None, lr)
             if epoch_done:
                 history.epoch_loss.append(epoch_loss / epoch_count)
                 if has_accuracy:
@@ -246,6 +237,35 @@ def fit(
     if view is not None and history.loss:
         view(len(history.loss) - 1, history, last=True)
     return history
+
+
+def _replay(
+    compiled: CompiledStep, optimizer: Optimizer, Xb: list[Any], yb: list[Any]
+) -> tuple[float, list[Any]] | None:
+    """The compiled step's (loss, scores), its gradients in .grad; None when it gave up (it
+    warned, and every .grad is as it was)."""
+    optimizer.zero_grad()
+    return compiled.step(Xb, yb)
+
+
+def _report(
+    bar: Any,
+    write: Callable[[str], Any],
+    log_every: int | None,
+    step: int,
+    loss: float,
+    acc: float | None,
+    lr: float,
+) -> None:
+    """The step's numbers on the progress bar, and a log line every ``log_every`` steps."""
+    if bar is not None:
+        shown = {"loss": f"{loss:.4f}"}
+        if acc is not None:
+            shown["acc"] = f"{acc:.1%}"
+        bar.set_postfix(shown, refresh=False)
+    if log_every and step % log_every == 0:
+        line = f"step {step:4d}  loss {loss:.4f}"
+        write(line + (f"  accuracy {acc:.1%}" if acc is not None else "") + f"  lr {lr:.4g}")
 
 
 def _check_optimizer(optimizer: Any, params: list[Value]) -> None:
@@ -287,74 +307,10 @@ def _live_view(live: bool | LiveView, model: Any, X: Any, y: Any, steps: int) ->
     return view
 
 
-class _CompiledLoss:
-    """``batch_loss`` traced once per batch size, with the rows and targets as inputs, and
-    replayed on floats. ``step`` returns None (after one warning) when that cannot be done.
-
-    Each trace is checked against the eager step twice: on the batch it was made from, and on
-    the first batch of other data, where a branch on the data that the trace missed shows.
-    """
-
-    def __init__(self, batch_loss: Callable[..., tuple[Value, list[Any]]], X: Any, y: Any):
-        self.batch_loss = batch_loss
-        self.traces: dict[int, Compiled] = {}
-        self.made_from: dict[int, tuple[list[Any], list[Any]]] = {}  # until checked elsewhere
-        with no_grad():  # the labels get the loss's own checks, before any trace hides them
-            batch_loss(X, y)
-
-    def step(self, Xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]] | None:
-        """(loss, scores) for this batch, its gradients added into .grad as backward() does;
-        None (with a warning) if it cannot be replayed, and then .grad may hold anything."""
-        size = len(Xb)
-        compiled = self.traces.get(size)
-        try:
-            if compiled is None:
-                compiled = self.traces[size] = trace(self.batch_loss, Xb, yb, has_aux=True)
-                self.made_from[size] = (list(Xb), list(yb))
-                check = True
-            else:
-                check = size in self.made_from and self.made_from[size] != (Xb, yb)
-            done: tuple[float, list[Any]] = compiled.backward(Xb, yb)
-        except GuardError:
-            _give_up("a comparison in the step came out the other way (GuardError)")
-            return None
-        except Exception as e:  # the labels passed: the trace, not the data, is at fault
-            _give_up(f"the step cannot be traced ({type(e).__name__}: {e})")
-            return None
-        if check:
-            with no_grad():
-                eager = self.batch_loss(Xb, yb)
-            if not _same_bits(done, eager):
-                _give_up("the traced step computes a different loss than the eager one")
-                return None
-            if self.made_from[size] != (Xb, yb):
-                del self.made_from[size]
-        return done
-
-
-def _give_up(why: str) -> None:
-    """Warn, once per fit, that it goes on eagerly."""
-    warnings.warn(
-        f"fit(compile=True): {why}; training eagerly from here (same results, slower)",
-        RuntimeWarning,
-        stacklevel=4,  # fit's caller: _give_up <- step <- fit <- caller
-    )
-    return None
-
-
 def _restore(params: list[Value], grads: list[float] | None) -> None:
     if grads is not None:
         for p, g in zip(params, grads, strict=True):
             p.grad = g
-
-
-def _same_bits(a: Any, b: Any) -> bool:
-    """Equal as nested floats and Values, bit for bit (NaN equals NaN, -0.0 is not 0.0)."""
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same_bits(x, y) for x, y in zip(a, b, strict=False))
-    if isinstance(a, (Value, numbers.Real)) and isinstance(b, (Value, numbers.Real)):
-        return float(a).hex() == float(b).hex()
-    return False
 
 
 def _epochs(n: int, size: int, rng: random.Random) -> Iterator[tuple[list[int], bool]]:

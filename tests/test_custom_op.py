@@ -5,10 +5,23 @@ from __future__ import annotations
 import math
 
 import pytest
+from helpers import bits, parse
 from hypothesis import given
 from strategies import reals
 
-from autograd import Op, Value, apply, define_op, grad, gradcheck, gradients, no_grad
+from autograd import (
+    Op,
+    Value,
+    apply,
+    define_op,
+    grad,
+    gradcheck,
+    gradients,
+    no_grad,
+    ops,
+    trace,
+    value_and_grad,
+)
 from autograd.ops import REGISTRY
 
 # Defined once at import: the registry is global, and a second op with the same name is an error.
@@ -182,3 +195,105 @@ def test_domain_errors_from_the_rule_pass_through_and_record_nothing():
 def test_apply_wants_an_op():
     with pytest.raises(TypeError, match="Op"):
         apply(_cube, Value(1.0))
+
+
+# --- a rule that returns the wrong shape ---
+
+
+def test_define_op_whose_rule_returns_a_bare_float_raises_a_type_error_naming_the_op():
+    doubled = define_op("hardening_bare_float", lambda a: 2.0 * a)
+    with pytest.raises(TypeError, match="hardening_bare_float.*out, local"):
+        doubled(Value(1.0))
+    strings = define_op("hardening_str_local", lambda a: (a, ("1",)))
+    with pytest.raises(TypeError, match="hardening_str_local.*str"):
+        strings(Value(1.0))
+
+
+# --- a user op is drawn, grouped, compiled and differentiated twice like a built-in ---
+
+
+def cube_rule(a: float) -> ops.Rule:
+    """a ** 3; d/da = 3 a ** 2."""
+    return a * a * a, (3.0 * a * a,)
+
+
+user_cube = define_op(
+    "redesign_cube", cube_rule, lambda out, a: (3.0 * a * a,), kind="activation", symbol="cube³"
+)
+
+
+def cube_of_neuron():
+    """user_cube(b + w . x) on the one neuron of MLP(2, [1]) (a linear layer), after backward."""
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [1], seed=3)
+    out = user_cube(model([0.5, -1.0]))
+    out.backward()
+    return out, model
+
+
+def test_a_user_op_is_drawn_with_its_symbol():
+    pytest.importorskip("graphviz")
+    from autograd import draw_dot
+
+    out, _ = cube_of_neuron()
+    source = draw_dot(out).source
+    assert '[label="cube³" shape=ellipse]' in source
+    assert "redesign_cube" not in source
+
+
+def test_a_user_activation_is_grouped_into_the_neuron_it_follows():
+    pytest.importorskip("graphviz")
+    from autograd import draw_dot
+
+    out, model = cube_of_neuron()
+    nodes, _ = parse(draw_dot(out, names=model, collapse="neuron").source)
+    (group,) = [label for label in nodes.values() if "layers.0.neurons.0" in label]
+    assert "3 params, 2 ops" in group  # the dot and the user's activation
+    assert "cube³" not in nodes.values()  # no op node left outside the neuron
+
+
+def test_a_user_activation_of_kind_function_stays_outside_the_neuron():
+    pytest.importorskip("graphviz")
+    nn = pytest.importorskip("nn")
+    from autograd import draw_dot
+
+    plain = define_op("redesign_cube_plain", cube_rule, kind="function", symbol="c3")
+    model = nn.MLP(2, [1], seed=3)
+    out = plain(model([0.5, -1.0]))
+    nodes, _ = parse(draw_dot(out, names=model, collapse="neuron").source)
+    assert "c3" in nodes.values()
+    assert any("3 params, 1 op " in label for label in nodes.values())
+
+
+def cube_program(x, y):
+    return user_cube(x * y + x.sin()) + user_cube(y) * x
+
+
+@pytest.mark.parametrize("point", [(0.7, -1.3), (-2.0, 0.25), (1.5, 1.5)])
+def test_a_user_op_compiles_to_the_eager_value_and_gradients_bit_for_bit(point):
+    compiled = trace(cube_program, 0.3, 0.9)  # traced at one point, replayed at others
+    eager_value, eager_grads = value_and_grad(cube_program, argnums=(0, 1))(*point)
+    value, (gx, gy) = compiled.value_and_grad(*point)
+    assert bits(value) == bits(eager_value) == bits(compiled(*point))
+    assert (bits(gx), bits(gy)) == tuple(map(bits, eager_grads))
+    assert "rule_redesign_cube" in compiled.source  # called by its rule, from the registry
+
+
+@pytest.mark.parametrize("x", [-1.7, -0.4, 0.3, 2.1])
+def test_a_user_op_differentiates_twice_like_finite_differences_of_its_first_derivative(x):
+    def f(x):
+        return user_cube(x.sin() * 1.5)
+
+    first, second = grad(f), grad(grad(f))
+    h = 1e-5
+    numeric = (first(x + h) - first(x - h)) / (2 * h)
+    assert second(x) == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+    # by hand: f' = 3 (1.5 sin x)**2 * 1.5 cos x
+    assert first(x) == pytest.approx(3 * (1.5 * math.sin(x)) ** 2 * 1.5 * math.cos(x), rel=1e-12)
+
+
+def test_the_user_op_is_one_registry_entry_with_every_view():
+    entry = ops.REGISTRY["redesign_cube"]
+    assert (entry.kind, entry.symbol) == ("activation", "cube³")
+    assert entry.rule(2.0) == (8.0, (12.0,))
+    assert user_cube.op is entry

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import reals
 
-from autograd import Value, grad, gradcheck, gradients, value_and_grad
+from autograd import (
+    Value,
+    grad,
+    gradcheck,
+    gradients,
+    no_grad,
+    value_and_grad,
+)
 
 
 def derivatives(f, x: float, n: int) -> list[float]:
@@ -186,3 +193,22 @@ def test_gradients_of_one_value_instead_of_a_list_says_to_wrap_it():
 def test_a_function_returning_no_single_number_is_named_by_grad(transform, result):
     with pytest.raises(TypeError, match=rf"{transform.__name__}: f must return one number"):
         transform(result)(1.0)
+
+
+# --- transforms inside no_grad; a float argument used as a Value ---
+
+
+def test_grad_inside_no_grad_is_the_derivative_not_zero():
+    with no_grad():
+        assert grad(lambda x: x * x)(3.0) == 6.0
+        assert value_and_grad(lambda x: x * x.sin())(0.5) == (
+            0.5 * math.sin(0.5),
+            math.sin(0.5) + 0.5 * math.cos(0.5),
+        )
+
+
+def test_a_float_argument_used_as_a_value_points_at_argnums():
+    with pytest.raises(Exception, match="argnums") as caught:
+        grad(lambda x, y: x * y.log())(1.0, 2.0)
+    assert "argument 1" in str(caught.value)
+    assert grad(lambda x, y: x * y.log(), argnums=1)(1.0, 2.0) == 0.5  # the advice works

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from autograd import GradcheckResult, Value, define_op, gradcheck, gradients
+from autograd import (
+    GradcheckResult,
+    Value,
+    define_op,
+    gradcheck,
+    gradients,
+    no_grad,
+)
 
 # A deliberately wrong derivative: d/da a**2 given as a (should be 2a).
 half_square = define_op("test_gradcheck_half_square", lambda a: (a * a, (a,)))
@@ -64,3 +71,15 @@ def test_a_function_that_takes_gradients_itself_can_be_checked():
 def test_f_must_return_a_value():
     with pytest.raises(TypeError, match="gradcheck"):
         gradcheck(lambda x: 1.0, 1.0)
+
+
+# --- gradcheck inside no_grad ---
+
+
+def test_gradcheck_inside_no_grad_checks_the_real_gradient():
+    with no_grad():
+        result = gradcheck(lambda x, y: x * y.exp(), 1.5, -0.5)
+        assert result.analytic == (math.exp(-0.5), 1.5 * math.exp(-0.5))
+        wrong = define_op("hardening_wrong_square", lambda a: (a * a, (a,)))
+        with pytest.raises(AssertionError):
+            gradcheck(wrong, 3.0)

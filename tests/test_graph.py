@@ -10,7 +10,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import MICROGRAD, programs, reals, run
 
-from autograd import Value, backward, dot, gradcheck, gradients, topological_order, vsum
+import autograd
+from autograd import (
+    Value,
+    backward,
+    dot,
+    gradcheck,
+    gradients,
+    no_grad,
+    topological_order,
+    vsum,
+)
 
 
 def leaves_and_output(program, xs):
@@ -354,3 +364,87 @@ def test_a_negative_zero_gradient_leaves_positive_zero_grads():
     w, x = Value(2.0), Value(3.0)
     (dot([w], [x]) * -0.0).backward()
     assert math.copysign(1.0, w.grad) == 1.0 and math.copysign(1.0, x.grad) == 1.0
+
+
+# --- a graph recorded under no_grad, and what is not a Value, refuse backward ---
+
+
+def test_backward_of_a_value_computed_inside_no_grad_raises_and_changes_no_grad():
+    x = Value(3.0)
+    x.grad = 0.25
+    with no_grad():
+        y = x * x + 1.0
+    with pytest.raises(RuntimeError, match=r"no_grad\(\)"):
+        y.backward()
+    with pytest.raises(RuntimeError, match=r"no_grad\(\)"):
+        autograd.backward(y, 2.0)
+    assert (x.grad, y.grad) == (0.25, 0.0)
+
+
+def test_gradients_of_a_value_computed_inside_no_grad_raise():
+    x = Value(3.0)
+    with no_grad():
+        y = x.tanh()
+    with pytest.raises(RuntimeError, match=r"no_grad\(\)"):
+        gradients(y, [x])
+
+
+@pytest.mark.parametrize("root", [[Value(1.0), Value(2.0)], 3.0, None, "x"])
+def test_backward_of_what_is_not_a_value_says_a_value_was_expected(root):
+    with pytest.raises(TypeError, match="Value"):
+        autograd.backward(root)
+
+
+# --- one walk: topological_order(*roots) ---
+
+
+def test_topological_order_of_several_roots_lists_each_node_once_parents_first():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    e = (c * c).tanh()
+    f = b - 1.0
+    order = topological_order(e, d, f, c)
+    assert len(order) == len(set(order)) == 7
+    assert set(order) == {a, b, c, d, e, f, *e._parents}
+    at = {v: i for i, v in enumerate(order)}
+    for v in order:
+        assert all(at[p] < at[v] for p in v._parents)
+    for root in (d, e, f, c):  # each root after everything it depends on
+        assert all(at[p] < at[root] for p in topological_order(root)[:-1])
+
+
+def test_topological_order_of_roots_sharing_nodes_are_those_of_their_sum():
+    x = Value(0.5)
+    y = x * x
+    roots = [y.sin(), y * x, x.exp()]
+    partial = roots[0] + roots[1]
+    total = partial + roots[2]
+    many = topological_order(*roots)
+    assert many == topological_order(*roots)  # deterministic
+    assert set(many) == set(topological_order(total)) - {partial, total}
+    assert len(many) == 5 and many[0] is x
+
+
+def test_topological_order_with_no_roots_is_empty_and_a_root_twice_is_listed_once():
+    x = Value(1.0)
+    y = x + 1.0
+    assert topological_order() == []
+    assert topological_order(y, y, x) == [x, y]
+
+
+def test_topological_order_refuses_what_is_not_a_value():
+    with pytest.raises(TypeError, match="expected a Value"):
+        topological_order(Value(1.0), 3.0)
+
+
+def test_a_chain_of_200k_nodes_is_walked_and_differentiated_without_recursion():
+    x = Value(1.0)
+    y = x
+    for _ in range(200_000):
+        y = y + 0.5
+    order = topological_order(y)
+    assert len(order) == 200_001 and order[0] is x and order[-1] is y
+    y.backward(2.0)
+    assert x.grad == 2.0
+    assert y.data == 100_001.0

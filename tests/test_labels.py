@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from helpers import needs_renderer
 
-from autograd import Value, draw_dot, explain, explore, step_through
+from autograd import (
+    Value,
+    draw_dot,
+    explain,
+    explore,
+    step_through,
+)
 
 
 def graph(label: str) -> tuple[Value, Value]:
@@ -36,3 +42,19 @@ def test_a_lone_surrogate_label_renders_to_svg():
     _, y = graph("\ud800")
     svg = draw_dot(y).pipe(format="svg", encoding="utf-8")
     assert "\ufffd" in svg
+
+
+# --- control characters ---
+
+
+@pytest.mark.parametrize("label", ["a\x00b", "esc\x1b", "del\x7f"], ids=repr)
+def test_a_control_character_in_a_label_is_drawn_as_its_picture_and_renders(label):
+    from autograd import draw_dot
+    from autograd.viz import find_renderer
+
+    (control,) = [c for c in label if ord(c) < 0x20 or c == "\x7f"]
+    picture = "\u2421" if control == "\x7f" else chr(0x2400 + ord(control))
+    drawing = draw_dot((Value(1.0, label=label) * 2.0).tanh())
+    assert control not in drawing.source and picture in drawing.source
+    if find_renderer() is not None:
+        assert b"<svg" in drawing.pipe(format="svg")

@@ -12,8 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import CASES, call_with, differentiable
 
-from autograd import Value, apply, gradcheck, gradients, ops
-from autograd.ops import OPS
+import autograd
+from autograd import (
+    Value,
+    apply,
+    grad,
+    gradcheck,
+    gradients,
+    ops,
+    trace,
+)
+from autograd.ops import KINDS, OPS
 
 NAMES = sorted(OPS)
 
@@ -308,3 +317,106 @@ def test_a_traced_kink_replayed_at_nan_gives_nan_and_a_nan_slope(name):
     compiled = trace(lambda x: call_with(name, [x], (1.0, 0.01)[: arity(name)]) * 2.0, 1.0)
     value, (slope,) = compiled.value_and_grad(math.nan)
     assert math.isnan(value) and math.isnan(slope)
+
+
+# --- pow: NaN in, NaN out; a slope past the largest float is infinite, the value is not ---
+
+
+NAN = float("nan")
+
+
+def is_nan(x: float) -> bool:
+    return x != x
+
+
+@pytest.mark.parametrize(
+    "base, exponent",
+    [(0.0, NAN), (NAN, 2.0), (NAN, 0.5), (NAN, -1.0), (2.0, NAN), (-1.0, NAN)],
+)
+def test_pow_with_a_nan_is_nan_with_a_nan_slope(base, exponent):
+    a = Value(base)
+    y = a**exponent
+    y.backward()
+    assert is_nan(y.data) and is_nan(a.grad)
+
+
+@pytest.mark.parametrize("base, exponent", [(0.0, NAN), (NAN, 2.0), (NAN, NAN), (1.0, NAN)])
+def test_value_to_a_value_power_with_a_nan_is_nan_with_nan_slopes(base, exponent):
+    a, b = Value(base), Value(exponent)
+    y = a**b
+    y.backward()
+    assert is_nan(y.data) and is_nan(a.grad) and is_nan(b.grad)
+
+
+def test_nan_to_the_power_zero_is_one_as_in_python():
+    a = Value(NAN)
+    y = a**0
+    y.backward()
+    assert (y.data, a.grad) == (1.0, 0.0) == (NAN**0, 0.0)
+
+
+def test_a_tiny_base_to_a_negative_power_is_finite_with_an_infinite_slope():
+    a = Value(1e-300)
+    y = a**-1
+    y.backward()
+    assert y.data == 1e-300**-1 and math.isfinite(y.data)
+    assert a.grad == -math.inf  # -1 * a ** -2 is past the largest float
+
+    a, b = Value(1e-300), Value(-1.0)
+    y = a**b
+    y.backward()
+    assert y.data == 1e-300**-1
+    assert a.grad == -math.inf
+    assert b.grad == y.data * math.log(1e-300)  # finite: d/db = out * ln a
+
+
+def test_a_value_too_large_for_a_float_still_overflows():
+    with pytest.raises(OverflowError, match="pow"):
+        Value(1e-300) ** -2
+    with pytest.raises(OverflowError, match="pow"):
+        Value(1e300) ** Value(2.0)
+
+
+def test_the_second_derivative_of_zero_to_a_positive_power_is_taken_without_a_log_error():
+    a, b = Value(0.0), Value(2.0)
+    da, db = gradients(a**b, [a, b], create_graph=True)
+    assert db == 0.0  # 0 ** b is 0 for every b > 0
+    assert gradients(da, [a, b]) == [2.0, 0.0]  # d/da (b a ** (b-1)) = b (b-1) a**(b-2) = 2
+    a, b = Value(0.0), Value(3.5)
+    da, db = gradients(a**b, [a, b], create_graph=True)
+    assert db == 0.0
+    assert gradients(da, [b]) == [0.0]  # d/db (b a ** (b-1)) at a = 0
+
+
+def test_grad_of_grad_through_zero_to_the_power_b_at_b_positive_is_zero_for_b():
+    def f(b):
+        return Value(0.0) ** b
+
+    assert grad(f)(2.5) == 0.0
+    assert grad(grad(f))(2.5) == 0.0
+
+
+# --- one table: names, kinds, and the source the tracer writes ---
+
+
+def test_every_built_in_rule_is_named_after_its_op():
+    assert {name: OPS[name].rule.__name__.rstrip("_") for name in OPS} == {n: n for n in OPS}
+
+
+def test_every_op_has_a_kind_from_kinds_and_a_name_matching_its_key():
+    for name, op in OPS.items():
+        assert op.name == name
+        assert op.kind in KINDS, name
+        assert isinstance(op.symbol, str), name
+    assert {n for n, op in OPS.items() if op.kind == "reduction"} == {"sum", "dot"}
+    assert {OPS[n].symbol for n in ("add", "sub", "mul", "div")} == {"+", "−", "×", "÷"}
+
+
+def test_sum_and_dot_are_compiled_from_the_table_source():
+    # the tracer has no code of its own for them: the table's source view is what it writes
+    out, local = OPS["dot"].source("w0", "w1", "x0", "x1", "c")
+    assert out == "sum(map(mul, (w0, w1,), (x0, x1,)), c)"
+    assert local == ("x0", "x1", "w0", "w1", "1.0")
+    assert OPS["sum"].source("a", "b") == ("sum((a, b,))", ("1.0", "1.0"))
+    c = trace(lambda x, y: autograd.vsum([x, y, x * y]) + autograd.dot([x], [y], 1.0), 1.0, 2.0)
+    assert "sum(map(mul," in c.source and "sum((" in c.source

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -162,6 +163,43 @@ def test_twenty_steps_in_the_page_equal_pythons_sgd_loop(open_page: Any):
     assert p.errors == []
 
 
+LOSS_DATA = {
+    "hinge": lambda X, y: y,
+    "bce": lambda X, y: [(t + 1) // 2 for t in y],
+    "mse": lambda X, y: [float(t) for t in y],
+}
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+def test_every_loss_trains_in_the_page_as_in_python(open_page: Any, loss: str):
+    if loss == "cross_entropy":
+        X, y = nn.make_spiral(30, classes=3, seed=1)
+        X, y = [list(r) for r in X], list(y)
+
+        def model_() -> nn.MLP:
+            return nn.MLP(2, [6, 3], seed=2)
+    else:
+        X, y = moons()
+        y = LOSS_DATA[loss](X, y)
+
+        def model_() -> nn.MLP:
+            return nn.MLP(2, [6, 1], seed=2)
+
+    model = model_()
+    p = open_page(nn.playground(model, X, y, loss=loss, lr=0.05))
+    assert p.role("train-step").is_enabled() and p.page.locator(".crp-notes").inner_text() == ""
+    p.step(10)
+    params = model.parameters()
+    for _ in range(10):
+        model.zero_grad()
+        nn.train.LOSSES[loss]([model(x) for x in X], y).backward()
+        for q in params:
+            q.data -= 0.05 * q.grad
+    assert max_relative_error(p.weights(), model.state_dict()) <= 1e-9
+    assert p.role("boundary").get_attribute("d").startswith("M")
+    assert p.errors == []
+
+
 def test_a_step_moves_the_weights_the_loss_and_the_boundary(open_page: Any):
     X, y = moons()
     model = mlp()
@@ -244,6 +282,12 @@ def test_weights_json_loads_into_the_model_with_load_state_dict(open_page: Any):
     fresh.load_state_dict(json.loads(text))
     assert fresh.state_dict() == p.weights()
     assert p.role("download").get_attribute("download") == "weights.json"
+    assert json.loads(unquote(p.role("download").get_attribute("href").split(",", 1)[1])) == (
+        p.weights()
+    )
+    p.page.locator(".crp-weights summary").click()  # the panel opens
+    p.role("copy").click()
+    assert "on the clipboard" in p.message() or "press Ctrl+C" in p.message()
     assert p.errors == []
 
 

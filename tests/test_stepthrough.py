@@ -5,12 +5,19 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from functools import reduce
 
 import pytest
-from hypothesis import given
+from helpers import bits
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import SMOOTH, programs, run
 
-from autograd import Value, step_through, topological_order
+from autograd import (
+    Value,
+    step_through,
+    topological_order,
+)
 from autograd.stepthrough import CURRENT
 from autograd.viz import find_renderer
 
@@ -209,3 +216,56 @@ def test_steps_are_made_when_read_and_equal_the_recorded_gradients():
     steps = step_through(L)
     assert [s.grad for s in steps] == [steps[k].grad for k in range(len(steps))]
     assert steps.steps[1:3] == [steps[1], steps[2]]
+
+
+# --- step_through is backward(), watched ---
+
+
+def uses(order: list[Value]) -> dict[Value, int]:
+    count: dict[Value, int] = {}
+    for v in order:
+        for p in v._parents:
+            count[p] = count.get(p, 0) + 1
+    return count
+
+
+@settings(max_examples=60)
+@given(
+    programs(SMOOTH, max_inputs=3, max_steps=8),
+    st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+    st.sampled_from([-1.75, 0.5, 3.0]),
+)
+def test_step_through_gradients_equal_backward_bit_for_bit_with_heavy_reuse(program, xs, seed):
+    leaves = [Value(x) for x in xs[: program[0]]]
+    x0 = leaves[0]
+    root = run(program, leaves) + x0 * x0 * x0  # x0 is used three times and more
+    order = topological_order(root)
+    assert max(uses(order).values()) >= 3
+    for k, v in enumerate(order):  # stale grads that neither may read or leave changed
+        v.grad = 0.125 * (k + 1)
+    before = [bits(v.grad) for v in order]
+
+    steps = step_through(root, seed)
+
+    assert [bits(v.grad) for v in order] == before  # step_through changes no .grad
+    for v in order:
+        v.grad = 0.0
+    root.backward(seed)
+    recorded = steps.grads()
+    assert set(recorded) == set(order)
+    assert {v: bits(g) for v, g in recorded.items()} == {v: bits(v.grad) for v in order}
+    for s in steps.steps:  # each frame's sum of terms is the gradient, in backward's order
+        if s.node is not root:
+            total = reduce(lambda acc, t: acc + t.local * t.upstream, s.terms, 0.0)
+            assert bits(total) == bits(s.grad)
+    assert bits(steps.steps[0].grad) == bits(seed)
+
+
+def test_step_through_a_node_used_four_times_sums_four_terms():
+    a = Value(1.5, label="a")
+    b = a * a + a.tanh() * a
+    steps = step_through(b, -2.0)
+    (frame,) = [s for s in steps if s.node is a]
+    assert len(frame.terms) == 4
+    b.backward(-2.0)
+    assert bits(frame.grad) == bits(a.grad)

@@ -8,7 +8,11 @@ from fractions import Fraction
 
 import pytest
 
-from autograd import Value, is_recording, no_grad
+from autograd import (
+    Value,
+    is_recording,
+    no_grad,
+)
 
 
 def grads(out: Value, *leaves: Value) -> tuple[float, ...]:
@@ -245,3 +249,13 @@ def test_detach_makes_an_unconnected_leaf_with_the_same_data_and_label():
 def test_a_label_that_is_not_a_string_is_a_type_error():
     with pytest.raises(TypeError, match="label must be a str"):
         Value(1.0, label=3)
+
+
+# --- a number too large for a float ---
+
+
+def test_a_number_too_large_for_a_float_names_value():
+    with pytest.raises(OverflowError, match=r"Value\(\)"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match=r"Value\(\)"):
+        Value(-(10**400))

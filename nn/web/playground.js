@@ -7,8 +7,11 @@
 
 const BLUE = [33, 102, 172]; // positive (TF Playground's colours, colour-blind safe)
 const ORANGE = [230, 120, 30]; // negative
+const CLASSES = [ORANGE, BLUE, [46, 125, 50], [123, 31, 162], [85, 85, 85]]; // as the CSS's points
 const SVGNS = "http://www.w3.org/2000/svg";
 const SYNC_MS = 250; // while playing, the kernel hears about the weights at most this often
+const RATE = 60; // steps a second while playing
+const STEP_BUDGET = 12; // ms of stepping a frame at most, so the page stays responsive
 
 function h(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -59,11 +62,6 @@ class Runner {
     for (let i = from || 0; i < leaves.length; i++) if (leaves[i] >= 0) this.program.set(leaves[i], values[i]);
   }
 
-  loss(values) {
-    this.load(values);
-    return this.program.forward();
-  }
-
   grads(values) {
     this.load(values);
     this.program.forward();
@@ -99,45 +97,47 @@ class Trainer {
     };
     this.train = make(spec.train, "train this model");
     this.probe = make(spec.probe, "draw the model's outputs");
-    this.history = [];
-    this.steps = 0;
-    this.loss = this.train ? this.train.loss(this.params) : NaN;
-    if (this.train) this.history.push(this.loss);
+    this.reset();
   }
 
+  // the model's weights, their loss and gradients, no history
   reset() {
-    this.params.set(this.init);
-    this.grads.fill(0);
+    this.params = Float64Array.from(this.init);
+    this.grads = new Float64Array(this.init.length);
     this.steps = 0;
     this.history = [];
+    this.loss = NaN;
     if (this.train) {
-      this.loss = this.train.loss(this.params);
+      this.grads = this.train.grads(this.params);
+      this.loss = this.train.program.output;
       this.history.push(this.loss);
     }
   }
 
-  // zero_grad(); loss.backward(); p.data -= lr * p.grad - or, when that would make the loss
-  // (or a weight) non-finite, nothing at all and the reason
+  // p.data -= lr * p.grad with the gradients of zero_grad(); loss.backward() at the current
+  // weights (kept from the last step), then the loss and gradients at the new weights - or,
+  // when that would make the loss (or a weight) non-finite, nothing at all and the reason
   step(lr) {
     let grads, loss = NaN, bad = -1, refused = "";
     const next = new Float64Array(this.params.length);
-    try {
-      grads = this.train.grads(this.params);
-      for (let i = 0; i < next.length; i++) next[i] = this.params[i] - lr * grads[i];
-      bad = next.findIndex((v) => !Number.isFinite(v));
-      if (bad < 0) loss = this.train.loss(next);
-    } catch (err) {
-      refused = err.message;
+    for (let i = 0; i < next.length; i++) next[i] = this.params[i] - lr * this.grads[i];
+    bad = next.findIndex((v) => !Number.isFinite(v));
+    if (bad < 0) {
+      try {
+        grads = this.train.grads(next);
+        loss = this.train.program.output;
+      } catch (err) {
+        refused = err.message;
+      }
     }
     if (!Number.isFinite(loss)) {
-      this.train.loss(this.params); // the engine back on the kept weights
       const what = refused ? `an op fail (${refused})` : bad >= 0
         ? `the weight ${this.spec.names[bad]} ${next[bad]}` : `the loss ${loss}`;
       return `Step ${this.steps + 1} would make ${what}: training stopped, and the weights are ` +
         `still those of step ${this.steps}. Lower the learning rate (now ${lr}) or reset.`;
     }
-    this.grads = grads;
     this.params = next;
+    this.grads = grads;
     this.loss = loss;
     this.steps += 1;
     this.history.push(loss);
@@ -178,6 +178,17 @@ function heat(canvas, values, grid, scale) {
   for (let p = 0; p < values.length; p++) {
     const c = shade(scale ? values[p] / scale : 0);
     img.data.set([c[0], c[1], c[2], 255], p * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// several classes: each cell tinted with its winning class's colour (the points' colours)
+function regions(canvas, win, grid) {
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(grid, grid);
+  for (let p = 0; p < win.length; p++) {
+    const c = CLASSES[Math.min(win[p], CLASSES.length - 1)];
+    img.data.set([255 + (c[0] - 255) * 0.4, 255 + (c[1] - 255) * 0.4, 255 + (c[2] - 255) * 0.4, 255], p * 4);
   }
   ctx.putImageData(img, 0, 0);
 }
@@ -249,7 +260,7 @@ function render({ model, el }) {
       `The playground cannot run this model in the page: ${err.message}`));
     return;
   }
-  let lr = spec.lr, playing = false, showGrads = false, lastSync = 0, timer = 0;
+  let lr = spec.lr, playing = false, showGrads = false, lastSync = 0, timer = 0, owed = 0, lastFrame = 0;
 
   // controls
   const play = h("button", { "data-role": "train-play", title: "train (space)" }, "▶ play");
@@ -271,6 +282,7 @@ function render({ model, el }) {
   const netBox = h("div", { class: "crp-net" });
   const edges = [];
   const cells = [];
+  const legend = h("p", { class: "crp-hint" });
   if (spec.network) drawNetwork();
   else netBox.append(h("p", { class: "crp-hint" }, "(network not drawn)"));
 
@@ -311,7 +323,7 @@ function render({ model, el }) {
   weights.append(h("summary", {}, "weights (model.state_dict() as JSON)"), h("div", { class: "crp-row" }, copy, download), sync, jsonText);
 
   root.append(bar, message, notes, h("div", { class: "crp-main" },
-    h("div", { class: "crp-col" }, h("h3", {}, "network"), netBox),
+    h("div", { class: "crp-col" }, h("h3", {}, "network"), netBox, spec.network ? legend : ""),
     h("div", { class: "crp-col" }, h("h3", {}, "data and decision boundary"), planeBox, axes,
       h("h3", {}, "loss"), curve, curveText)), weights);
 
@@ -360,6 +372,10 @@ function render({ model, el }) {
   }
 
   function drawEdges() {
+    legend.textContent = (showGrads
+      ? "Edges: each weight's gradient, coloured as −grad (the way the next step moves it), as wide as |grad|."
+      : "Edges: the weights, blue > 0, orange < 0, as wide as |w|.") +
+      " Each square: that neuron's output over the plane (axes as in the data plot). Hover for numbers.";
     const vals = showGrads ? trainer.grads : trainer.params;
     const scale = maxAbs(edges.map((e) => vals[e.index])) || 1;
     for (const e of edges) {
@@ -389,8 +405,7 @@ function render({ model, el }) {
     const outs = planes.slice(planes.length - spec.classes);
     if (spec.classes > 1) {
       const { win, d } = classEdges(outs, n);
-      const shades = Array.from({ length: spec.classes }, (_, k) => -1 + 2 * k / (spec.classes - 1));
-      heat(plane, Float64Array.from(win, (k) => shades[k] * 0.6), n, 1);
+      regions(plane, win, n);
       boundary.setAttribute("d", d);
     } else {
       const centred = outs[0].map((v) => v - spec.threshold);
@@ -435,9 +450,9 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  function say(text) {
+  function say(text, error = true) {
     message.textContent = text;
-    message.classList.toggle("crp-error", text !== "");
+    message.classList.toggle("crp-error", error && text !== "");
   }
 
   function oneStep() {
@@ -458,19 +473,40 @@ function render({ model, el }) {
     send(true);
   }
 
-  function loop() {
+  // the last step's and the last redraw's time in ms, on the root (data-step-ms, data-draw-ms)
+  function timed(what, f) {
+    const t = performance.now();
+    const out = f();
+    root.setAttribute(`data-${what}-ms`, (performance.now() - t).toFixed(2));
+    return out;
+  }
+
+  // Playing: RATE steps a second, whatever a redraw costs (a slow frame takes the steps it
+  // owes, within STEP_BUDGET ms), then one redraw per animation frame.
+  function loop(now) {
     if (!playing) return;
-    if (oneStep()) {
-      draw();
+    owed = Math.min(owed + (lastFrame ? (now - lastFrame) * RATE / 1000 : 1), RATE / 4);
+    lastFrame = now;
+    const start = performance.now();
+    let ok = true, taken = 0;
+    while (ok && owed >= 1 && performance.now() - start < STEP_BUDGET) {
+      ok = timed("step", oneStep);
+      owed -= 1;
+      taken += 1;
+    }
+    if (taken) {
+      timed("draw", draw);
       send(false);
-      timer = requestAnimationFrame(loop);
-    } else draw();
+    }
+    if (ok) timer = requestAnimationFrame(loop);
   }
 
   play.addEventListener("click", () => {
     if (playing) return pause();
     say("");
     playing = true;
+    owed = 0;
+    lastFrame = 0;
     play.textContent = "❚❚ pause";
     play.classList.add("crp-on");
     timer = requestAnimationFrame(loop);
@@ -478,8 +514,8 @@ function render({ model, el }) {
   stepButton.addEventListener("click", () => {
     if (playing) pause();
     say("");
-    oneStep();
-    draw();
+    timed("step", oneStep);
+    timed("draw", draw);
     send(true);
   });
   reset.addEventListener("click", () => {
@@ -505,9 +541,14 @@ function render({ model, el }) {
   gradBox.addEventListener("change", () => { showGrads = gradBox.checked; drawEdges(); });
   copy.addEventListener("click", () => {
     jsonText.select();
-    const done = () => say("The weights are on the clipboard.");
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(jsonText.value).then(done, () => document.execCommand("copy"));
-    else if (document.execCommand("copy")) done();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (err) {
+      ok = false;
+    }
+    say(ok ? "The weights are on the clipboard." : "This browser did not let the page copy: " +
+      "the JSON below is selected, press Ctrl+C (⌘C).", false);
   });
   root.addEventListener("keydown", (e) => {
     if (e.key === " " && e.target.tagName !== "INPUT" && e.target.tagName !== "TEXTAREA" && trainer.train) {
