@@ -186,8 +186,9 @@ def test_to_html_writes_one_self_contained_page(tmp_path: Path):
     X, y = moons()
     pg = playground(small(), X, y)
     path = tmp_path / "pg.html"
-    page = pg.to_html(path)
-    assert path.read_text(encoding="utf-8") == page
+    assert pg.to_html(path) == path  # the path, not the page, for a REPL to show
+    page = path.read_text(encoding="utf-8")
+    assert page == pg.to_html()
     assert "<script src" not in page and "<link" not in page and "@import" not in page
     assert 'data-role="train-step"' not in page  # built by the script, not written in the HTML
     assert "standalone(" in page and "crp-spec" in page
