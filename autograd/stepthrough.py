@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -19,10 +19,11 @@ from typing import Any, overload
 from .graph import backward, topological_order
 from .ops import as_float
 from .value import Value
-from .viz.draw import emit
+from .viz.draw import MAX_NODES, emit, node_cost
 from .viz.format import format_factor, format_number, writable
-from .viz.names import Names, as_names, auto_names
+from .viz.names import Names, as_names, name_of
 from .viz.plan import plan_graph
+from .viz.summary import summarise
 
 CURRENT = "#ffd54f"  # the node whose gradient this frame computes
 TERM = "#ef6c00"  # the edges its gradient flows back along
@@ -65,28 +66,28 @@ class BackwardSteps:
             ) from None
         self.root = root
         self.order = topological_order(root)
-        self.names = auto_names(self.order, as_names(names, "step_through"))
-        uses: dict[Value, list[tuple[Value, float]]] = {}
-        for c in reversed(self.order):  # in the order backward adds each use's term
-            for p, d in zip(c._parents, c._local, strict=True):
-                uses.setdefault(p, []).append((c, d))
-        grads: dict[Value, float] = {}
-        self.steps: list[Step] = []
+        self.names: Mapping[Value, str] = LazyNames(self.order, as_names(names, "step_through"))
+        nodes: list[Value] = []  # NOTE: only the order is recorded; terms are made when asked
+        grads: list[float] = []
+        add_node, add_grad = nodes.append, grads.append
 
-        def record(v: Value) -> None:  # v's turn in backward: its gradient is complete
-            grads[v] = g = v.grad
-            terms = () if v is root else tuple(Term(c, grads[c], d) for c, d in uses.get(v, ()))
-            self.steps.append(Step(v, g, terms))
+        def record(v: Value) -> None:  # v's turn: its gradient is complete (a leaf's old grad
+            add_node(v)  # is added back only after the pass, so it is read here, not after)
+            add_grad(v.grad)
 
         saved = [v.grad for v in self.order]
         try:
             backward(root, seed, on_node=record)
+            self._grad = grads
         finally:
             for v, g in zip(self.order, saved, strict=True):
                 v.grad = g
+        self._nodes = nodes
+        self._at: dict[Value, int] | None = None  # node -> its step, made when first needed
+        self.steps = _Steps(self)
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return len(self._nodes)
 
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
@@ -94,16 +95,55 @@ class BackwardSteps:
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
 
+    def step_of(self, v: Value) -> int | None:
+        """The index of the step that computes v's gradient (None: v gets none)."""
+        if self._at is None:
+            self._at = {v: i for i, v in enumerate(self._nodes)}
+        return self._at.get(v)
+
+    def done(self, k: int) -> Mapping[Value, float]:
+        """{node: d root / d node} for the nodes done by the end of frame k, not copied."""
+        return _Done(self, range(len(self))[k])
+
     def grads(self, k: int = -1) -> dict[Value, float]:
         """{node: d root / d node} for every node done by the end of frame k (default: all)."""
-        k = range(len(self.steps))[k]
-        return {s.node: s.grad for s in self.steps[: k + 1]}
+        k = range(len(self._nodes))[k]
+        return dict(zip(self._nodes[: k + 1], self._grad[: k + 1], strict=True))
+
+    def make_steps(self, ks: Sequence[int]) -> list[Step]:
+        """The steps ks with their terms, found in one walk over the graph."""
+        want = {self._nodes[k] for k in ks}
+        uses: dict[Value, list[tuple[Value, float]]] = {v: [] for v in want}
+        for c in reversed(self.order):  # in the order backward adds each use's term
+            a, da = c._a, c._da
+            if type(da) is tuple:
+                for p, d in zip(a, da, strict=True):
+                    if p in want:
+                        uses[p].append((c, d))
+                continue
+            if da is not None and a in want:
+                uses[a].append((c, da))
+            if c._db is not None and c._b in want:
+                uses[c._b].append((c, c._db))
+        out = []
+        for k in ks:
+            v = self._nodes[k]
+            terms = () if v is self.root else tuple(self._term(c, d) for c, d in uses[v])
+            out.append(Step(v, self._grad[k], terms))
+        return out
+
+    def _term(self, c: Value, d: float) -> Term:
+        i = self.step_of(c)
+        return Term(c, self._grad[i] if i is not None else 0.0, d)
 
     def caption(self, k: int) -> str:
         """The chain-rule sum of frame k, in words and numbers."""
-        s = self.steps[range(len(self.steps))[k]]
+        k = range(len(self))[k]
+        return self._caption(k, self.steps[k])
+
+    def _caption(self, k: int, s: Step) -> str:
         name = self.names[s.node]
-        head = f"step {k % len(self.steps) + 1} of {len(self.steps)}: "
+        head = f"step {k + 1} of {len(self)}: "
         if s.node is self.root:
             return f"{head}grad {name} = {format_number(s.grad)} (the seed: d {name} / d {name})"
         if not s.terms:
@@ -117,17 +157,30 @@ class BackwardSteps:
         return f"{head}grad {name} = {symbolic}\n= {numbers} = {format_number(s.grad)}"
 
     def draw(
-        self, k: int, *, rankdir: str = "LR", format: str = "svg", caption: bool = True
+        self,
+        k: int,
+        *,
+        rankdir: str = "LR",
+        format: str = "svg",
+        caption: bool = True,
+        max_nodes: int | None = MAX_NODES,
     ) -> Any:
         """Frame k as a graphviz Digraph: gradients known so far, this node and its terms lit;
-        its caption is the drawing's label unless ``caption=False``."""
-        k = range(len(self.steps))[k]
-        done = self.grads(k)
-        plan = plan_graph(self.order, names=self.names, grads=done)
-        for v in self.order:
+        its caption is the drawing's label unless ``caption=False``. A graph over ``max_nodes``
+        drawing nodes shows the part around this step (its node, its uses, their neighbours)."""
+        k = range(len(self))[k]
+        s = self.steps[k]
+        focus = [s.node, *(t.consumer for t in s.terms)]
+        summary = summarise(
+            self.order, max_nodes=max_nodes, cost=node_cost, focus=focus, constants=True
+        )
+        if summary.note:
+            summary.note += " around this step (pass max_nodes=None to draw everything)"
+        done = self.done(k)
+        plan = plan_graph(self.order, names=self.names, grads=done, summary=summary)
+        for v in plan.index:
             if v not in done:
                 plan.nodes[plan.value_id(v)]["fontcolor"] = "#9e9e9e"
-        s = self.steps[k]
         vid = plan.value_id(s.node)
         plan.nodes[vid].update(style="filled", fillcolor=CURRENT, penwidth="2.5")
         labels: dict[Value, list[str]] = {}
@@ -136,11 +189,14 @@ class BackwardSteps:
                 f"{format_factor(t.upstream)} * {format_factor(t.local)}"
             )
         for c, parts in labels.items():
+            if c not in plan.index:
+                continue
             oid = plan.op_id(c)
             edge = {"color": TERM, "penwidth": "2.5", "fontcolor": TERM}
             plan.edges[(vid, oid)].update(edge, label=" + ".join(parts), dir="back")
             plan.edges[(oid, plan.value_id(c))].update(edge, dir="back")
-        return emit(plan, rankdir=rankdir, caption=self.caption(k) if caption else "", fmt=format)
+        text = self._caption(k, s) if caption else ""
+        return emit(plan, rankdir=rankdir, caption=text, fmt=format)
 
     def save_images(
         self, directory: str | Path, format: str = "svg", prefix: str = "step"
@@ -151,9 +207,9 @@ class BackwardSteps:
         self._check_size("save_images")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        width = len(str(len(self.steps)))
+        width = len(str(len(self)))
         paths = []
-        for k in range(len(self.steps)):
+        for k in range(len(self)):
             path = directory / f"{prefix}{k + 1:0{width}d}.{format}"
             path.write_bytes(self.draw(k).pipe(format=format))
             paths.append(path)
@@ -168,13 +224,13 @@ class BackwardSteps:
         written there and the Path returned instead of the text."""
         self._check_size("to_html")
         frames = []
-        for k in range(len(self.steps)):
+        for k in range(len(self)):
             # the caption is the page's text above the picture, so not also in the picture
             svg = self.draw(k, caption=False).pipe(format="svg", encoding="utf-8")
             svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
             hidden = "" if k == 0 else " hidden"
             frames.append(f'<div class="frame"{hidden}>{svg}</div>')
-        captions = [html.escape(self.caption(k)) for k in range(len(self.steps))]
+        captions = [html.escape(self._caption(k, s)) for k, s in enumerate(self.steps)]
         page = _PAGE.format(
             uid=f"chainrule-steps-{uuid.uuid4().hex[:8]}",
             title=html.escape(writable(title)),
@@ -256,3 +312,66 @@ pre.caption {{ background: #fff8e1; padding: .5em; white-space: pre-wrap; }}
 </script>
 </body></html>
 """
+
+
+class LazyNames(Mapping[Value, str]):
+    """A name for every node, made when asked: its name or label, else ``v<k>`` by position."""
+
+    def __init__(self, order: list[Value], names: Mapping[Value, str] | None) -> None:
+        self.order, self.names = order, names
+        self._index: dict[Value, int] | None = None
+
+    def __getitem__(self, v: Value) -> str:
+        name = name_of(v, self.names)
+        if name:
+            return name
+        if self._index is None:
+            self._index = {v: i for i, v in enumerate(self.order)}
+        return f"v{self._index[v]}"
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+class _Steps(Sequence[Step]):
+    """The steps of a BackwardSteps, each made (with its terms) when it is read."""
+
+    def __init__(self, owner: BackwardSteps) -> None:
+        self.owner = owner
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    @overload
+    def __getitem__(self, k: int) -> Step: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Step]: ...
+    def __getitem__(self, k: int | slice) -> Step | list[Step]:
+        if isinstance(k, slice):
+            return self.owner.make_steps(range(len(self))[k])
+        return self.owner.make_steps(range(len(self))[k : k + 1 or None])[0]
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self[:])
+
+
+class _Done(Mapping[Value, float]):
+    """{node: grad} for the nodes done by the end of frame k, without copying them."""
+
+    def __init__(self, steps: BackwardSteps, k: int) -> None:
+        self.steps, self.k = steps, k
+
+    def __getitem__(self, v: Value) -> float:
+        i = self.steps.step_of(v)
+        if i is None or i > self.k:
+            raise KeyError(v)
+        return self.steps._grad[i]
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self.steps._nodes[: self.k + 1])
+
+    def __len__(self) -> int:
+        return self.k + 1

@@ -17,7 +17,7 @@ import numbers
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from autograd import Value, topological_order, vsum
 
@@ -70,12 +70,18 @@ class Playground:
 
     # --- showing it ---
 
-    def to_html(self, path: str | Path | None = None) -> str:
-        """The page as one HTML string (no network needed); also written to ``path`` if given."""
+    @overload
+    def to_html(self, path: None = None) -> str: ...
+    @overload
+    def to_html(self, path: str | Path) -> Path: ...
+    def to_html(self, path: str | Path | None = None) -> str | Path:
+        """The page as one HTML string (no network needed); with ``path``, the page is written
+        there and the Path returned (as ``explore``'s ``to_html`` does)."""
         page = _page(self.spec)
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
+        if path is None:
+            return page
+        Path(path).write_text(page, encoding="utf-8")
+        return Path(path)
 
     def widget(self) -> Any:
         """The anywidget (made on first use): the same page, with its weights synced to Python."""

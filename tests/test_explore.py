@@ -167,8 +167,8 @@ def test_a_big_graph_without_names_is_cut_near_the_output():
     page = e.to_html()
     assert page.count('class="cr-node ') == 50
     assert 'data-node="more"' in page
-    assert "252 values not drawn" in e.note
-    assert "252 values not drawn" in repr(e)
+    assert "252 values not shown" in e.note
+    assert "252 values not shown" in repr(e)
 
 
 def test_to_html_writes_the_page_and_repr_html_embeds_it(tmp_path):
@@ -254,3 +254,48 @@ def test_a_value_used_once_is_not_called_a_value_used_more_than_once():
     y = a * a + a
     data = page_data(explore(y).to_html())
     assert data["nodes"]["n0"]["uses"] == 3
+
+
+def test_max_nodes_none_draws_everything_as_in_draw_dot():
+    y = Value(1.0)
+    for _ in range(200):
+        y = y * 1.001
+    e = explore(y, max_nodes=None)
+    assert e.note == "" and e.steps == 201
+    assert e.to_html().count('class="cr-node ') == 201
+
+
+def test_a_cut_graph_steps_once_per_drawn_box_and_says_which_backward_step():
+    y = Value(1.0)
+    for _ in range(300):
+        y = y * 1.001
+    data = page_data(explore(y, max_nodes=50).to_html())
+    steps = data["steps"]
+    assert len(steps) == 49 and data["total_steps"] == 301
+    assert [s["backward"] for s in steps] == list(range(1, 50))
+    for j, s in enumerate(steps):
+        assert s["caption"].startswith(f"step {j + 1} of 49: ")  # the label's own numbering
+
+
+def test_a_collapsed_model_steps_through_every_group():
+    from nn import MLP, hinge, make_moons
+
+    X, t = make_moons(n=20, noise=0.1, seed=1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    loss = hinge([model(p) for p in X], t)
+    data = page_data(explore(loss, names=model).to_html())
+    stepped = {s["unit"] for s in data["steps"]}
+    assert set(data["groups"]) <= stepped  # every neuron box is reached by stepping
+    assert data["total_steps"] > len(data["steps"])
+
+
+def test_a_graph_past_the_editable_limit_is_read_only_and_says_nothing_wrong(monkeypatch):
+    import autograd.explorer as explorer_module
+
+    monkeypatch.setattr(explorer_module, "MAX_EDITABLE", 5)
+    y = Value(1.0)
+    for _ in range(10):
+        y = y * 1.001
+    page = explore(y).to_html()
+    assert page_data(page)["edit"] is None
+    assert "chainrule.Program" not in page  # the engine is not shipped either

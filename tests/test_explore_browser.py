@@ -4,6 +4,7 @@ cannot inject a script. Skipped, with the reason, where Playwright or Chromium i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,7 @@ def test_quiz_says_right_and_wrong_and_shows_the_working(open_page: Any, tmp_pat
     p.role("step-next").click()
     assert p.role("quiz").is_visible()
     assert "grad o = do/do = ?" in p.role("quiz-question").inner_text()
+    assert "its uses are highlighted" not in p.role("caption").inner_text()  # the output has none
     p.role("quiz-input").fill("1")
     p.role("quiz-check").click()
     assert p.role("quiz-result").inner_text().startswith("Right!")
@@ -173,15 +175,117 @@ def test_quiz_says_right_and_wrong_and_shows_the_working(open_page: Any, tmp_pat
     assert "grad ?" in p.node(n).text_content()  # not revealed before the answer
     p.role("quiz-input").fill("0.7")
     p.role("quiz-check").click()
+    assert p.role("quiz-feedback").inner_text().startswith("Not quite")
+    assert "grad ?" in p.node(n).text_content()  # a wrong answer does not give it away
+    p.role("quiz-reveal").click()
     result = p.role("quiz-result").inner_text()
-    assert result.startswith("Not quite")
     assert "the gradient is 0.5" in result and "1.0 * 0.5 = 0.5" in result  # the working
     assert "grad 0.5" in p.node(n).text_content()  # revealed after it
     p.role("step-next").click()
     p.role("quiz-input").fill("0.50004")  # within the tolerance
     p.page.keyboard.press("Enter")
     assert p.role("quiz-result").inner_text().startswith("Right!")
+    assert "2 right first time, of 3 answered" in p.role("quiz-score").inner_text()
     p.page.screenshot(path=str(tmp_path / "quiz.png"))
+    assert p.errors == []
+
+
+def answer(p: Any, text: str) -> str:
+    p.role("quiz-input").fill(text)
+    p.role("quiz-check").click()
+    return str(p.role("quiz-feedback").inner_text())
+
+
+def mistake(p: Any) -> str:
+    return str(p.role("quiz-feedback").get_attribute("data-mistake"))
+
+
+def test_quiz_names_the_three_classic_mistakes_with_a_hint_not_the_answer(open_page: Any):
+    o = neuron()  # grad n = 1 * (1 - o**2) = 0.5, with o = 0.7071
+    p = open_page(o, quiz=True)
+    p.role("step-next").click()
+    answer(p, "1")
+    p.role("step-next").click()
+    text = answer(p, "0.7071")
+    assert mistake(p) == "activation value" and "derivative" in text and "0.5" not in text
+    text = answer(p, "-0.5")
+    assert mistake(p) == "sign flip" and "sign" in text
+    a = Value(3.0, label="a")
+    y = a * a + a  # grad a = 3 + 3 + 1
+    y.label = "y"
+    q = open_page(y, quiz=True)
+    for grad in ("1", "1"):  # y, then v1
+        q.role("step-next").click()
+        answer(q, grad)
+    q.role("step-next").click()
+    text = answer(q, "6")
+    assert mistake(q) == "missing path" and "use by y" in text and "7" not in text
+    text = answer(q, "4")
+    assert mistake(q) == "missing path" and "v1" in text
+    assert q.errors == [] and p.errors == []
+
+
+def test_next_asks_before_it_tells(open_page: Any):
+    o = neuron()
+    p = open_page(o, quiz=True)
+    p.role("step-next").click()
+    p.role("step-next").click()  # not answered: stays
+    assert "grad o = " in p.role("quiz-question").inner_text()
+    assert "Answer this step first" in p.role("quiz-feedback").inner_text()
+    p.role("step-last").click()
+    assert "grad o = " in p.role("quiz-question").inner_text()
+    assert p.errors == []
+
+
+def test_local_quiz_asks_the_local_derivative_then_the_gradient_and_the_panel_has_the_factor(
+    open_page: Any,
+):
+    o = neuron()
+    p = open_page(o, quiz="local")
+    p.role("step-next").click()
+    answer(p, "1")
+    p.role("step-next").click()
+    assert "local derivative: do/dn = ?" in p.role("quiz-question").inner_text()
+    panel = p.details()
+    assert "grad o = 1.0" in panel and "1 - 0.7071² = ?" in panel  # the factor, not its value
+    assert "= 0.5" not in panel
+    answer(p, "0.5")
+    assert "grad n = do/dn = ?" in p.role("quiz-question").inner_text()
+    assert "0.5" in p.details()  # the local derivative, once answered
+    answer(p, "1/2")
+    assert p.role("quiz-result").inner_text().startswith("Right!")
+    assert p.errors == []
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("1/2", True),
+        ("-.5", False),
+        ("1e-3", False),
+        ("½", True),
+        ("0.5", True),
+        ("", None),
+        ("abc", None),
+        ("x" * 1000, None),
+        ("1/0", None),
+        ("−0.5", False),
+    ],
+)
+def test_quiz_reads_every_kind_of_answer_or_says_what_it_wants(open_page: Any, text, accepted):
+    o = neuron()
+    p = open_page(o, quiz=True)
+    p.role("step-next").click()
+    answer(p, "1")
+    p.role("step-next").click()  # grad n = 0.5
+    feedback = answer(p, text)
+    if accepted:
+        assert p.role("quiz-result").inner_text().startswith("Right!")
+    elif accepted is False:
+        assert feedback.startswith("Not quite")
+    else:
+        assert "number" in feedback or "Dividing" in feedback
+        assert len(feedback) < 200
     assert p.errors == []
 
 
@@ -278,4 +382,39 @@ def test_three_uses_of_a_value_are_three_visible_edges_and_a_legend_shows(
     assert p.role("legend").is_visible()
     assert "grad < 0" in p.role("legend").inner_text()
     p.page.screenshot(path=str(tmp_path / "edges.png"))
+    assert p.errors == []
+
+
+def test_opening_a_collapsed_group_in_a_quiz_shows_no_gradient_not_yet_answered(
+    open_page: Any, tmp_path: Path
+):
+    from nn import MLP, hinge, make_moons
+
+    X, y = make_moons(n=4, noise=0.1, seed=1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    loss = hinge([model(x) for x in X], y)
+    p = open_page(loss, names=model, quiz=True)
+    p.role("step-next").click()
+    group = p.page.locator('.cr-graph .cr-group:has-text("layers.1.neurons.4")').first
+    group.click()
+    drawing = p.page.locator(".cr-details .cr-group-drawing").inner_text()
+    table = p.page.locator(".cr-details table").inner_text()
+    assert re.search(r"grad -?\d", drawing) is None and re.search(r"grad -?\d", table) is None
+    p.page.screenshot(path=str(tmp_path / "quiz_group.png"))
+    assert p.errors == []
+
+
+def test_a_collapsed_model_steps_to_every_box_with_an_honest_label(open_page: Any):
+    from nn import MLP, hinge, make_moons
+
+    X, y = make_moons(n=4, noise=0.1, seed=1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    loss = hinge([model(x) for x in X], y)
+    p = open_page(loss, names=model)
+    label = p.role("step-label").inner_text()
+    m = re.match(r"step (\d+) of (\d+) \(one per box; backward: step (\d+) of (\d+)\)", label)
+    assert m is not None, label
+    assert m.group(1) == m.group(2) and int(m.group(4)) > int(m.group(2))
+    caption = p.role("caption").inner_text()
+    assert caption.startswith(f"step {m.group(1)} of {m.group(2)}: ")  # label and caption agree
     assert p.errors == []

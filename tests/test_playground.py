@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -185,8 +186,9 @@ def test_to_html_writes_one_self_contained_page(tmp_path: Path):
     X, y = moons()
     pg = playground(small(), X, y)
     path = tmp_path / "pg.html"
-    page = pg.to_html(path)
-    assert path.read_text(encoding="utf-8") == page
+    assert pg.to_html(path) == path  # the path, not the page, for a REPL to show
+    page = path.read_text(encoding="utf-8")
+    assert page == pg.to_html()
     assert "<script src" not in page and "<link" not in page and "@import" not in page
     assert 'data-role="train-step"' not in page  # built by the script, not written in the HTML
     assert "standalone(" in page and "crp-spec" in page
@@ -230,6 +232,18 @@ def test_apply_of_bad_weights_changes_nothing():
     with pytest.raises(ValueError, match="sent 1 weights for 17 parameters"):
         pg.apply()
     assert model.state_dict() == before
+
+
+def test_without_anywidget_jupyter_shows_the_saved_page_in_an_iframe(monkeypatch):
+    module = sys.modules["nn.playground"]  # nn.playground is the function
+
+    def missing() -> None:
+        raise ImportError("no anywidget")
+
+    monkeypatch.setattr(module, "_widget_class", missing)
+    bundle = playground(small(), *moons())._repr_mimebundle_()
+    assert bundle["text/html"].startswith("<iframe srcdoc=") and "crp-spec" in bundle["text/html"]
+    assert "Playground: 17 parameters" in bundle["text/plain"]
 
 
 def test_playground_is_exported_from_nn():

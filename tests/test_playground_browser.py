@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -281,6 +282,12 @@ def test_weights_json_loads_into_the_model_with_load_state_dict(open_page: Any):
     fresh.load_state_dict(json.loads(text))
     assert fresh.state_dict() == p.weights()
     assert p.role("download").get_attribute("download") == "weights.json"
+    assert json.loads(unquote(p.role("download").get_attribute("href").split(",", 1)[1])) == (
+        p.weights()
+    )
+    p.page.locator(".crp-weights summary").click()  # the panel opens
+    p.role("copy").click()
+    assert "on the clipboard" in p.message() or "press Ctrl+C" in p.message()
     assert p.errors == []
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -109,8 +110,8 @@ def test_api_page_has_an_entry_for_every_public_name(visit: Any):
 
 
 def test_every_kind_of_page_loads_nothing_from_another_host(visit: Any, tmp_path: Path):
-    notebook = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))[0]
-    for path in ["", "engine/", "api/", "play/", f"notebooks/{notebook}/", "live/neuron.html"]:
+    notebooks = [f"notebooks/{p.stem}/" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    for path in ["", "api/", "play/", "live/neuron.html", "live/moons.html", *notebooks]:
         v = visit(path)
         assert v.outside == [], path
         assert v.errors == [], path
@@ -118,17 +119,36 @@ def test_every_kind_of_page_loads_nothing_from_another_host(visit: Any, tmp_path
 
 
 def test_notebook_page_shows_the_notebook_code(visit: Any):
-    v = visit("notebooks/01_quickstart/")
-    assert "from autograd import" in v.page.locator("article").inner_text()
+    path = sorted((ROOT / "notebooks").glob("*.ipynb"))[0]
+    cell = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    v = visit(f"notebooks/{path.stem}/")
+    assert cell["source"][0].strip() in v.page.locator("article").inner_text()
 
 
 def test_embedded_neuron_page_answers_a_click(visit: Any, tmp_path: Path):
     v = visit("play/")
-    frame = v.page.frame_locator("iframe.cr-live")
+    frame = v.page.frame_locator('iframe[data-page="neuron"]')
     nodes = frame.locator(".cr-graph [data-node]")
     assert nodes.count() == 10
     frame.locator('.cr-graph [data-node="n9"]').click()  # the output, last in topological order
     details = frame.locator('[data-role="details"]').inner_text()
     assert "tanh" in details and "0.7071" in details
     v.page.screenshot(path=str(tmp_path / "play.png"), full_page=True)
+    assert v.errors == [] and v.outside == []
+
+
+def test_embedded_moons_playground_trains_a_step(visit: Any, tmp_path: Path):
+    v = visit("play/")
+    frame = v.page.frame_locator('iframe[data-page="moons"]')
+    loss = frame.locator('[data-role="loss"]')
+    before = loss.get_attribute("data-value")
+    frame.locator('[data-role="train-step"]').click()
+    v.page.wait_for_function(
+        "b => document.querySelector('iframe[data-page=moons]').contentDocument"
+        ".querySelector('[data-role=loss]').getAttribute('data-value') !== b",
+        arg=before,
+    )
+    assert float(loss.get_attribute("data-value")) < float(before)
+    frame.locator('[data-role="boundary"]').wait_for()
+    v.page.locator('iframe[data-page="moons"]').screenshot(path=str(tmp_path / "moons.png"))
     assert v.errors == [] and v.outside == []

@@ -198,6 +198,26 @@ def test_drawing_every_frame_of_a_huge_graph_is_refused_up_front(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_a_frame_of_a_huge_graph_draws_the_part_around_its_step():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(5_000):
+        y = y * 1.0001
+    steps = step_through(y)
+    assert len(steps) == 5_001
+    last = steps.draw(len(steps) - 1)
+    assert "{ x |" in last.source  # the current step's node is in the picture
+    assert last.source.count("[label=") <= 320
+    assert "around this step" in last.note
+
+
+def test_steps_are_made_when_read_and_equal_the_recorded_gradients():
+    _, _, L = example()
+    steps = step_through(L)
+    assert [s.grad for s in steps] == [steps[k].grad for k in range(len(steps))]
+    assert steps.steps[1:3] == [steps[1], steps[2]]
+
+
 # --- step_through is backward(), watched ---
 
 

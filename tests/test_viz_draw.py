@@ -203,3 +203,27 @@ def test_user_op_names_are_escaped_too():
     weird = define_op("<w|{x}>", lambda a: (2.0 * a, (2.0,)))
     y = weird(Value(1.0))
     assert "<w|{x}>" in svg_texts(draw_dot(y).pipe(format="svg", encoding="utf-8"))
+
+
+def test_a_huge_chain_is_planned_only_as_far_as_it_is_drawn(monkeypatch):
+    from autograd.viz import plan as plan_module
+
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0001
+    y.backward()
+    calls = 0
+    real = plan_module.format_number
+
+    def counting(v: float) -> str:
+        nonlocal calls
+        calls += 1
+        return real(v)
+
+    monkeypatch.setattr(plan_module, "format_number", counting)
+    drawing = draw_dot(y)
+    nodes, _ = parse(drawing.source)
+    assert len(nodes) <= 300
+    assert "values not shown" in drawing.note
+    assert calls < 1_000  # labels for what is drawn, not for 20,001 values

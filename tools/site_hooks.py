@@ -77,7 +77,8 @@ def api_markdown() -> str:
 
 
 def notebook_dir() -> Path:
-    """The executed notebooks if $CHAINRULE_NOTEBOOKS names them, else the stripped sources."""
+    """The executed notebooks if $CHAINRULE_NOTEBOOKS names their folder (tools/run_notebooks.py
+    --keep DIR/notebooks writes them), else the sources (kept without outputs)."""
     executed = os.environ.get("CHAINRULE_NOTEBOOKS")
     return Path(executed) if executed else ROOT / "notebooks"
 
@@ -96,9 +97,11 @@ def live_pages() -> dict[str, str]:
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
     o.backward()
-    pages = {"neuron.html": explore(o).to_html()}
-    # PLAYGROUND: the moons playground page (nn.playground) goes here once it lands on main.
-    return pages
+    import nn
+
+    X, y = nn.make_moons(100, noise=0.1, seed=1)
+    moons = nn.playground(nn.MLP(2, [8, 8, 1], seed=0), X, y, lr=0.1)
+    return {"neuron.html": explore(o).to_html(), "moons.html": moons.to_html()}
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -119,10 +122,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 @event_priority(100)  # before mkdocs-jupyter looks for notebooks among the files
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, "api.md", content=api_markdown()))
-    source = notebook_dir()
-    if source.name != "notebooks":  # the notebooks' pages are notebooks/NAME/ on the site
-        raise ValueError(f"CHAINRULE_NOTEBOOKS must name a folder called notebooks, not {source}")
+    executed = notebook_dir()
+    if executed.name != "notebooks":  # the notebooks' pages are notebooks/NAME/ on the site
+        raise ValueError(f"CHAINRULE_NOTEBOOKS must name a folder called notebooks: {executed}")
     for name in notebooks():
+        # A notebook that was not run (torch missing, say) is shown from its source.
+        source = executed if (executed / name).exists() else ROOT / "notebooks"
         # NOTE: a real File (not File.generated): mkdocs-jupyter reads it through src_dir.
         files.append(
             File(

@@ -20,10 +20,11 @@ from autograd.viz.format import writable
 from .card import value_card
 from .edit import edit_data, edit_script
 from .layout import layout, svg
-from .view import MAX_DRAWN, MAX_MEMBERS, MAX_STEPS, View
+from .view import MAX_DRAWN, MAX_MEMBERS, View
 
 __all__ = ["Explorer", "explore", "value_card"]
 
+MAX_EDITABLE = 20_000  # values at most for a page whose leaves can be edited
 MAX_NODES = 120  # boxes drawn before a big graph is collapsed (with names) and then cut
 
 
@@ -69,29 +70,34 @@ def explore(
     root: Value,
     *,
     names: Names = None,
-    quiz: bool = False,
-    max_nodes: int = MAX_NODES,
+    quiz: bool | str = False,
+    max_nodes: int | None = MAX_NODES,
     collapse: str | None = "auto",
     title: str = "Backpropagation, step by step",
 ) -> Explorer:
     """An interactive page for the graph of ``root``: click a node for its local derivative
     (d out/d in with the numbers plugged in) and every path to the output (whose products sum
     to its gradient, d root/d node); step through backward; with ``quiz``, type each gradient
-    before it is shown.
+    before it is shown (``quiz="local"``: each use's local derivative first, then the
+    gradient); a wrong answer is diagnosed (a missing use, an activation's value for its slope,
+    a flipped sign) with a hint, and a score is kept.
 
     Args:
         names: {Value: name}, or ``model.named_parameters()``; also what big graphs collapse by.
-        max_nodes: boxes drawn at most; past it the graph is collapsed ('auto': per neuron,
-            then per layer; or 'neuron', 'layer', None) when names are given, then cut to the
-            boxes nearest the output.
+        max_nodes: boxes drawn at most (None: no limit, as in ``draw_dot``); past it the graph
+            is collapsed ('auto': per neuron, then per layer; or 'neuron', 'layer', None) when
+            names are given, then cut to the boxes nearest the output. Stepping goes through
+            one step per drawn box (a group's: where its gradient starts), and says so.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
-    if not isinstance(quiz, bool):
-        raise TypeError(f"explore: quiz must be True or False, got {type(quiz).__name__}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
-        raise TypeError(f"explore: max_nodes must be an int, got {type(max_nodes).__name__}")
-    if max_nodes < 2:
+    if quiz not in (True, False, "local") or (not isinstance(quiz, (bool, str))):
+        raise TypeError(f"explore: quiz must be True, False or 'local', got {quiz!r:.40}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(
+            f"explore: max_nodes must be an int or None, got {type(max_nodes).__name__}"
+        )
+    if max_nodes is not None and max_nodes < 2:
         raise ValueError(f"explore: max_nodes must be at least 2, got {max_nodes}")
     if collapse not in ("auto", "neuron", "layer", None):
         raise ValueError(
@@ -102,11 +108,11 @@ def explore(
     named = as_names(names, "explore")
     view = View(root, named, max_nodes, collapse, model=names)
     page = build_page(view, quiz=quiz, title=title, params=list(named) if named else None)
-    return Explorer(page, len(view.order), min(len(view.backward), MAX_STEPS), view.note)
+    return Explorer(page, len(view.order), len(view.shown_steps()), view.note)
 
 
 def build_page(
-    view: View, *, quiz: bool, title: str, params: Collection[Value] | None = None
+    view: View, *, quiz: bool | str, title: str, params: Collection[Value] | None = None
 ) -> str:
     """The whole page: inline SVG, the data as JSON, the CSS and the script (the editable
     graph's engine and ``edit.js`` follow ``explore.js``; ``params`` are what descent moves)."""
@@ -119,7 +125,9 @@ def build_page(
         drawings.append(
             f'<div class="cr-group-drawing" data-group="{gid}" hidden>{svg(inner, w, h)}</div>'
         )
-    edit = edit_data(view, params)
+    # NOTE: the editable graph ships the whole graph as a program (65 MB and 55 s for a 1M-op
+    # chain); past MAX_EDITABLE values the page is read-only and costs what it draws.
+    edit = edit_data(view, params) if len(view.order) <= MAX_EDITABLE else None
     data = {
         "root": view.id(view.root),
         "quiz": quiz,
@@ -143,7 +151,10 @@ def build_page(
         title=html.escape(writable(title)),
         note=html.escape(view.note),
         css=_asset("explore.css") + _asset("edit.css"),
-        js=_asset("explore.js") + "\n" + edit_script(edit["program"]),
+        js="\n".join(
+            [_asset("explore.js"), _asset("quiz.js")]
+            + ([edit_script(edit["program"])] if edit else [])
+        ),
         svg=svg(boxes, width, height),
         legend=legend_html(),
         groups="\n".join(drawings),

@@ -58,9 +58,11 @@
   // --- state: k steps of backward done (0: none yet); quiz answers by step ---
   // what edit.js (the editable graph) reads and updates, and calls to redraw
   var hooks = page.crExplore = { data: data, boxes: boxes, fmt: fmt, afterRender: null,
-    render: function () { render(); }, known: function (id) { return knownNode(id); } };
+    render: function () { render(); }, known: function (id) { return knownNode(id); },
+    quiz: null, answered: {}, num: num, el: function (t, x, c) { return el(t, x, c); },
+    step: function () { return k; }, details: details, role: $ };
   var k = data.quiz ? 0 : steps.length;
-  var answered = {};
+  var answered = hooks.answered;  // quiz.js (the quiz) fills it: step index -> feedback
   var selected = null;
   var timer = null;
 
@@ -98,8 +100,10 @@
         edges.forEach(function (e) { if (e.from === s.unit && e.to === cu) e.el.classList.add("cr-flow"); });
       });
     }
+    // one step per drawn box: when that is fewer than backward's steps, say which one it is
     $("step-label").textContent = "step " + k + " of " + steps.length +
-      (data.total_steps > steps.length ? " (of " + data.total_steps + ")" : "");
+      (data.total_steps > steps.length ? " (one per box; backward: " +
+        (s ? "step " + s.backward + " of " : "") + data.total_steps + ")" : "");
     $("step-prev").disabled = $("step-first").disabled = k === 0;
     $("step-next").disabled = $("step-last").disabled = k === steps.length;
     renderCaption(s);
@@ -120,14 +124,8 @@
     else c.textContent = s.caption;
   }
   function renderQuiz(s) {
-    var q = $("quiz");
-    q.hidden = !data.quiz || !s;
-    if (q.hidden) return;
-    var name = data.nodes[s.node].name, rootName = data.nodes[data.root].name;
-    $("quiz-question").textContent = "grad " + name + " = d" + rootName + "/d" + name + " = ?";
-    var input = $("quiz-input"), result = $("quiz-result");
-    if (!answered[k - 1]) { result.textContent = ""; result.className = "cr-quiz-result"; input.value = ""; }
-    else { result.textContent = answered[k - 1]; }
+    $("quiz").hidden = !data.quiz || !s || !hooks.quiz;
+    if (!$("quiz").hidden) hooks.quiz.render(s, k);
   }
 
   // --- the details panel ---
@@ -140,6 +138,8 @@
   function show(id) {
     page.querySelectorAll(".cr-details .cr-group-drawing").forEach(function (d) { d.hidden = true; stash.appendChild(d); });
     details.textContent = "";
+    // a question open on this node: the panel shows what the question needs, not its answer
+    if (hooks.quiz && k > 0 && hidden(k - 1) && id === steps[k - 1].node) return hooks.quiz.panel(steps[k - 1]);
     if (data.groups[id]) return showGroup(id);
     if (id === "more") {
       details.appendChild(el("h2", "Not drawn"));
@@ -200,7 +200,12 @@
       drawing.hidden = false;
       drawing.querySelectorAll("[data-node]").forEach(function (m) {
         var r = data.nodes[m.getAttribute("data-node")];
-        if (r) m.querySelector(".cr-box").style.fill = knownNode(m.getAttribute("data-node")) ? color(r.grad) : "";
+        var known = knownNode(m.getAttribute("data-node")), g = m.querySelector(".cr-grad");
+        if (g) {  // the drawing is made with every gradient: a quiz hides those not yet known
+          if (!g.hasAttribute("data-text")) g.setAttribute("data-text", g.textContent);
+          g.textContent = known ? g.getAttribute("data-text") : "grad ?";
+        }
+        if (r) m.querySelector(".cr-box").style.fill = known ? color(r.grad) : "";
       });
     }
     var t = el("table");
@@ -224,6 +229,11 @@
 
   // --- stepping ---
   function go(n) {
+    // a quiz asks before it tells: one step on at a time, and only once this one is answered
+    if (data.quiz && n > k) {
+      if (k > 0 && !answered[k - 1]) { if (hooks.quiz) hooks.quiz.refuse(); return; }
+      n = k + 1;
+    }
     k = Math.max(0, Math.min(steps.length, n));
     if (k > 0) { selected = null; }
     render();
@@ -242,7 +252,7 @@
   $("step-play").onclick = play;
   document.addEventListener("keydown", function (e) {
     if (e.target && /^(INPUT|SELECT)$/.test(e.target.tagName)) {
-      if (e.key === "Enter" && e.target.getAttribute("data-role") === "quiz-input") check();
+      if (e.key === "Enter" && e.target.getAttribute("data-role") === "quiz-input" && hooks.quiz) hooks.quiz.check();
       return;
     }
     var keys = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: steps.length };
@@ -250,26 +260,6 @@
     else if (e.key === " ") { play(); e.preventDefault(); }
     else if (e.key === "0") fit();
   });
-
-  // --- the quiz ---
-  function parse(text) {  // a number, or a fraction such as -3/4
-    var t = text.trim().replace(/\u2212/g, "-");
-    if (!t) return NaN;
-    var parts = t.split("/");
-    if (parts.length === 2) return Number(parts[0]) / Number(parts[1]);
-    return /^(nan|inf|-inf)$/i.test(t) ? num(t.toLowerCase()) : Number(t);
-  }
-  function check() {
-    if (!data.quiz || k === 0) return;
-    var s = steps[k - 1], g = num(s.grad), x = parse($("quiz-input").value), result = $("quiz-result");
-    if (isNaN(x) && !isNaN(g)) { result.textContent = "Type a number, such as 0.5 or -3/4."; result.className = "cr-quiz-result"; return; }
-    var right = (isNaN(g) && isNaN(x)) || x === g || Math.abs(x - g) <= 1e-3 * Math.max(1, Math.abs(g));
-    answered[k - 1] = (right ? "Right! " : "Not quite: you said " + fmt(x) + ", the gradient is " + fmt(g) + ". ") +
-      "The working:\n" + s.caption;
-    render();
-    result.className = "cr-quiz-result " + (right ? "cr-right" : "cr-wrong");
-  }
-  $("quiz-check").onclick = check;
 
   // --- pointing at nodes ---
   Object.keys(boxes).forEach(function (id) {

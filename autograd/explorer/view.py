@@ -5,28 +5,20 @@ behind them (local derivative formulas, paths to the output, backward steps) as 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from autograd import explain, step_through
 from autograd.graph import topological_order
+from autograd.stepthrough import Step
 from autograd.value import Value
-from autograd.viz import (
-    assign_groups,
-    auto_names,
-    format_factor,
-    format_number,
-    group_members,
-    op_symbol,
-    parameter_groups,
-)
-from autograd.viz.collapse import LEVELS
+from autograd.viz import format_factor, format_number, name_of, op_kind, op_symbol
 from autograd.viz.format import visible
+from autograd.viz.summary import MORE, summarise
 
 from .formulas import expression, local_formulas
 from .layout import Box, shorten
 
-MAX_STEPS = 400  # backward steps put in the page at most (those nearest the output)
 MAX_PATH_NODES = 200  # graphs up to this size list every node's paths to the output
 MAX_PATHS = 16  # paths listed per node
 MAX_MEMBERS = 30  # members of a collapsed group listed and drawn
@@ -40,13 +32,35 @@ def number(x: float) -> float | str:
     return x if math.isfinite(x) else format_number(x)
 
 
-def display_names(order: list[Value], names: Mapping[Value, str] | None) -> dict[Value, str]:
-    """A distinct name per node: its name or label (or v<k>); a name used twice gets #k added."""
-    base = auto_names(order, names)
+def display_names(
+    order: list[Value], names: Mapping[Value, str] | None, index: Mapping[Value, int]
+) -> Mapping[Value, str]:
+    """A distinct name per node: its name or label (or v<k>); a name used twice gets #k added.
+    Only named nodes are looked at up front; the others are named when asked."""
+    base = {}
+    for v in order:
+        n = name_of(v, names)
+        if n:
+            base[v] = n
     seen: dict[str, int] = {}
     for n in base.values():
         seen[n] = seen.get(n, 0) + 1
-    return {v: (f"{n}#{i}" if seen[n] > 1 else n) for i, (v, n) in enumerate(base.items())}
+    fixed = {v: (f"{n}#{index[v]}" if seen[n] > 1 else n) for v, n in base.items()}
+    return _Names(fixed, index)
+
+
+class _Names(Mapping[Value, str]):
+    def __init__(self, fixed: dict[Value, str], index: Mapping[Value, int]) -> None:
+        self.fixed, self.index = fixed, index
+
+    def __getitem__(self, v: Value) -> str:
+        return self.fixed.get(v) or f"v{self.index[v]}"
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
 
 
 class View:
@@ -56,7 +70,7 @@ class View:
         self,
         root: Value,
         names: Mapping[Value, str] | None,
-        max_nodes: int,
+        max_nodes: int | None,
         collapse: str | None,
         model: object = None,
     ) -> None:
@@ -64,74 +78,67 @@ class View:
         self.model = model  # what names came from: a model may say how it groups
         self.order = topological_order(root)
         self.index = {v: i for i, v in enumerate(self.order)}
-        self.names = display_names(self.order, names)
+        self.names = display_names(self.order, names, self.index)
         self.backward = step_through(root, names=self.names)
-        self.grads = {s.node: s.grad for s in self.backward}
-        self.note = ""
-        self.unit = {v: self.id(v) for v in self.order}  # the drawn box each value is in
+        self.grads: Mapping[Value, float] = self.backward.done(len(self.backward) - 1)
+        self.summary = summarise(
+            self.order,
+            max_nodes=max_nodes,
+            names=names,
+            model=model,
+            collapse=collapse,
+            unit_word="boxes",
+        )
+        self.note = self.summary.note
         self.groups: dict[str, list[Value]] = {}
         self.group_names: dict[str, str] = {}
-        if len(self.order) > max_nodes and names and collapse is not None:
-            for how in LEVELS if collapse == "auto" else (collapse,):
-                self._collapse(names, how)
-                if len(set(self.unit.values())) <= max_nodes:
-                    break
-        self._cut(max_nodes)
+        self._gid: dict[str, str] = {}
+        for j, (key, vs) in enumerate(self.summary.groups.items()):
+            self.groups[f"g{j}"] = vs
+            self.group_names[f"g{j}"] = key
+            self._gid[key] = f"g{j}"
+        self._outputs: dict[str, list[Value]] | None = None
 
     def id(self, v: Value) -> str:
         return f"n{self.index[v]}"
 
+    def unit_of(self, v: Value) -> str:
+        """The id of the box v is drawn in: its own, its group's, or 'more'."""
+        u = self.summary.unit(v)
+        if isinstance(u, Value):
+            return self.id(u)
+        return self._gid.get(u, MORE)
+
     # --- what is drawn ---
-
-    def _collapse(self, names: Mapping[Value, str], how: str) -> None:
-        group = assign_groups(self.order, parameter_groups(how, names, self.model))
-        self.unit = {v: self.id(v) for v in self.order}
-        self.groups, self.group_names = {}, {}
-        for j, (key, vs) in enumerate(group_members(group).items()):
-            gid = f"g{j}"
-            self.groups[gid] = vs
-            self.group_names[gid] = key
-            for v in vs:
-                self.unit[v] = gid
-        n = len(set(self.unit.values()))
-        self.note = f"collapsed per {how}: {len(self.order)} values drawn as {n} boxes"
-
-    def _cut(self, max_nodes: int) -> None:
-        """Keep the max_nodes - 1 boxes nearest the output; one box stands for the rest."""
-        units = list(dict.fromkeys(self.unit[v] for v in self.order))
-        if len(units) <= max_nodes:
-            return
-        keep: dict[str, None] = {}
-        for v in reversed(self.order):  # reverse topological: nearest the output first
-            if len(keep) >= max_nodes - 1:
-                break
-            keep.setdefault(self.unit[v], None)
-        hidden = sum(1 for v in self.order if self.unit[v] not in keep)
-        for v in self.order:
-            if self.unit[v] not in keep:
-                self.unit[v] = "more"
-        for gid in [g for g in self.groups if g not in keep]:
-            del self.groups[gid]
-        cut = f"showing the {len(keep)} boxes nearest the output; {hidden} values not drawn"
-        self.note = f"{self.note}; {cut}" if self.note else cut
 
     def boxes(self) -> list[Box]:
         """One box per drawn unit, inputs first, each with the units that feed it."""
         out: dict[str, Box] = {}
-        for v in self.order:
-            uid = self.unit[v]
+        shown = [*self.summary.drawn, *(v for vs in self.groups.values() for v in vs)]
+        shown.sort(key=self.index.__getitem__)
+        if self.summary.cut:
+            out[MORE] = self._box(MORE, self.root)
+        for v in shown:
+            uid = self.unit_of(v)
             if uid not in out:
                 out[uid] = self._box(uid, v)
             b = out[uid]
             for p in v._parents:  # a value's box: one edge per use; a group's: one per input
-                pid = self.unit[p]
+                pid = self.unit_of(p)
                 if pid != uid and (b.kind == "value" or pid not in b.inputs):
                     b.inputs.append(pid)
+        if self.summary.cut:
+            more = out.pop(MORE)
+            for p in self.summary.used_by_hidden():
+                pid = self.unit_of(p)
+                if pid not in more.inputs:
+                    more.inputs.append(pid)
+            out[MORE] = more
         return list(out.values())
 
     def _box(self, uid: str, v: Value) -> Box:
-        if uid == "more":
-            n = sum(1 for u in self.unit.values() if u == "more")
+        if uid == MORE:
+            n = self.summary.hidden
             return Box(uid, [f"… {n} more values", "(not drawn)"], kind="more")
         if uid in self.groups:
             vs = self.groups[uid]
@@ -152,9 +159,16 @@ class View:
 
     def _group_output(self, gid: str) -> Value | None:
         """The group's one value used outside it (or the root), if there is exactly one."""
-        inside = set(self.groups[gid])
-        used_outside = {p for v in self.order if v not in inside for p in v._parents}
-        outs = [v for v in self.groups[gid] if v in used_outside or v is self.root]
+        if self._outputs is None:
+            used: set[Value] = set(self.summary.used_by_hidden()) if self.summary.cut else set()
+            shown = [*self.summary.drawn, *(v for vs in self.groups.values() for v in vs)]
+            for v in shown:
+                u = self.unit_of(v)
+                used.update(p for p in v._parents if self.unit_of(p) != u)
+            self._outputs = {
+                g: [v for v in vs if v in used or v is self.root] for g, vs in self.groups.items()
+            }
+        outs = self._outputs[gid]
         return outs[0] if len(outs) == 1 else None
 
     def group_boxes(self, gid: str) -> list[Box]:
@@ -179,13 +193,27 @@ class View:
 
     # --- the data behind the page ---
 
+    def shown_steps(self) -> list[Step]:
+        """One backward step per drawn box, in backward order: each drawn value's own, and for a
+        group the first of its members' (where its gradient starts). Made once, in one walk."""
+        if not hasattr(self, "_shown"):
+            ks: set[int] = set()
+            for v in self.summary.drawn:
+                k = self.backward.step_of(v)
+                if k is not None:
+                    ks.add(k)
+            for vs in self.groups.values():
+                member = [k for v in vs if (k := self.backward.step_of(v)) is not None]
+                if member:
+                    ks.add(min(member))
+            self._ks = sorted(ks)
+            self._shown: list[Step] = self.backward.make_steps(self._ks)
+        return self._shown
+
     def records(self) -> dict[str, Any]:
         """{id: record} for every value drawn, stepped through or listed in a group."""
-        wanted: dict[Value, None] = {}
-        for v in self.order:
-            if self.unit[v] == self.id(v):
-                wanted[v] = None
-        for s in self.backward.steps[:MAX_STEPS]:
+        wanted: dict[Value, None] = dict.fromkeys(self.summary.drawn)
+        for s in self.shown_steps():
             wanted[s.node] = None
         for vs in self.groups.values():
             wanted.update(dict.fromkeys(vs[:MAX_MEMBERS]))
@@ -201,7 +229,7 @@ class View:
             "op": _text(v._op),
             "data": number(v.data),
             "grad": number(self.grads[v]),
-            "unit": self.unit[v],
+            "unit": self.unit_of(v),
             "inputs": [[_text(n), number(x), isv] for n, x, isv in inputs[:MAX_INPUTS]],
         }
         if v._op:
@@ -253,26 +281,66 @@ class View:
         }
 
     def steps(self) -> list[dict[str, Any]]:
-        """The backward steps nearest the output, each with its terms and its worked sum."""
+        """The page's steps (one per drawn box), each with its terms and its worked sum; the
+        step numbers are the page's, and ``backward`` says which step of backward it is."""
         out = []
-        for k, s in enumerate(self.backward.steps[:MAX_STEPS]):
+        shown = self.shown_steps()
+        for j, (k, s) in enumerate(zip(self._ks, shown, strict=True)):
+            head = f"step {j + 1} of {len(shown)}: "
+            body = self.backward._caption(k, s).split(": ", 1)[1]
+            group = self.unit_of(s.node)
+            if group in self.groups:
+                body = (
+                    f"{self.group_names[group]} (its gradient enters at {self.names[s.node]})\n"
+                    + body
+                )
             out.append(
                 {
                     "node": self.id(s.node),
-                    "unit": self.unit[s.node],
+                    "unit": self.unit_of(s.node),
                     "grad": number(s.grad),
                     "terms": [self.id(t.consumer) for t in s.terms],
-                    "caption": _text(self.backward.caption(k), 600),
-                    "question": _text(self._question(k), 600),
+                    "uses": self._uses_of(s),
+                    "caption": _text(head + body, 600),
+                    "question": _text(head + self._question(s), 600),
+                    "backward": k + 1,
                 }
             )
         return out
 
-    def _question(self, k: int) -> str:
-        """The caption's chain-rule sum in symbols, without the answer."""
-        s = self.backward.steps[k]
+    def _uses_of(self, s: Step) -> list[dict[str, Any]]:
+        """Each use of the step's node, with what a quiz needs to ask and to diagnose: grad of
+        the user, the local derivative (and its formula with and without the number), the
+        user's own value, and whether the user is an activation (its value is a classic slip)."""
+        out = []
+        seen: dict[Value, int] = {}
         name = self.names[s.node]
-        head = f"step {k + 1} of {len(self.backward)}: grad {name} = "
+        for t in s.terms:
+            c = t.consumer
+            j = seen[c] = seen.get(c, -1) + 1  # a*a: the j-th time c takes the node
+            pos = [i for i, p in enumerate(c._parents) if p is s.node][j]
+            inputs = self._inputs(c)
+            lines = local_formulas(c._op, self.names[c], c.data, inputs, c._local)
+            line = lines[pos] if pos < len(lines) else f"d{self.names[c]}/d{name}"
+            head, _, _ = line.rpartition(" = ")
+            out.append(
+                {
+                    "by": self.id(c),
+                    "upstream": number(t.upstream),
+                    "local": number(t.local),
+                    "value": number(c.data),
+                    "activation": op_kind(c._op) == "activation",
+                    "expr": _text(expression(c._op, [n for n, _, _ in inputs]), 300),
+                    "formula": _text(line, 300),
+                    "formula_open": _text((head or line) + " = ?", 300),
+                }
+            )
+        return out
+
+    def _question(self, s: Step) -> str:
+        """The caption's chain-rule sum in symbols, without the answer."""
+        name = self.names[s.node]
+        head = f"grad {name} = "
         if not s.terms:
             return head + ("?  (the output itself)" if s.node is self.root else "?")
         uses = [self.names[t.consumer] for t in s.terms]
@@ -280,7 +348,7 @@ class View:
 
     def scale(self) -> float:
         """The largest finite |grad|, for colouring."""
-        finite = [abs(g) for g in self.grads.values() if math.isfinite(g)]
+        finite = [abs(g) for g in self.backward._grad if math.isfinite(g)]
         return max(finite, default=0.0)
 
 

@@ -2,8 +2,9 @@
 
 One record per Value (name, data, grad), one small node per operation, edges in data-flow order.
 Big graphs are collapsed per neuron or per layer and cut at a node budget. The package, by
-concern: ``format`` (numbers, escaping), ``names``, ``plan`` (nodes and edges), ``collapse``
-(groups, budget), ``render`` (finding ``dot`` or ``graphviz-pure``), ``draw`` (``draw_dot``).
+concern: ``format`` (numbers, escaping), ``names``, ``summary`` (what fits the budget, shared
+with ``explore`` and ``step_through``), ``plan`` (nodes and edges), ``collapse`` (groups),
+``render`` (finding ``dot`` or ``graphviz-pure``), ``draw`` (``draw_dot``), ``legend``.
 ``graphviz`` is an optional extra, imported only when a drawing is made.
 
 Grouping protocol: pass the model as ``names=model``. Any object with ``named_parameters()`` names
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
         Collapse,
         GroupedModel,
         assign_groups,
-        collapse_plan,
-        cut_plan,
         group_key,
         group_members,
         natural_key,
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from .draw import MAX_NODES, draw_dot, emit
     from .plan import Plan, grad_color, graph_order, mark_path, op_kind, op_symbol, plan_graph
     from .render import INSTALL_HINT, RendererNotFound, find_renderer
+    from .summary import Summary, summarise
 
 __all__ = [
     "INSTALL_HINT",
@@ -45,11 +45,10 @@ __all__ = [
     "Names",
     "Plan",
     "RendererNotFound",
+    "Summary",
     "as_names",
     "assign_groups",
     "auto_names",
-    "collapse_plan",
-    "cut_plan",
     "draw_dot",
     "emit",
     "escape_record",
@@ -70,6 +69,7 @@ __all__ = [
     "op_symbol",
     "parameter_groups",
     "plan_graph",
+    "summarise",
 ]
 
 
@@ -77,9 +77,9 @@ __all__ = [
 # imported on first use, which keeps dataclasses, shutil and pathlib out of `import autograd`.
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from . import collapse, draw, plan, render
+        from . import collapse, draw, plan, render, summary
 
-        for module in (collapse, draw, plan, render):
+        for module in (collapse, draw, plan, render, summary):
             if hasattr(module, name):
                 return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Collapsing a plan: one node per group of parameters (a neuron, a layer), then a node budget.
+"""Groups for drawing: one node per group of parameters (a neuron, a layer).
 
 Groups come from the model when it has the hook (the engine knows nothing of any network)::
 
@@ -122,59 +122,7 @@ def group_members(group: Mapping[Value, str]) -> dict[str, list[Value]]:
     return {k: members[k] for k in sorted(members, key=natural_key)}
 
 
-def collapse_plan(plan: Plan, group: Mapping[Value, str], how: str) -> Plan:
-    """Merge every group's value and op nodes into one node, which shows the value leaving the
-    group; constants fed to groups become one shared node per distinct value; drop inner edges."""
-    members = group_members(group)
-    gids = {k: f"g{j}" for j, k in enumerate(members)}
-    owner: dict[str, str] = {}
-    consts: dict[float, str] = {}  # NOTE: by value, so one input fed to 16 groups is one node
-    for v, k in group.items():
-        i = plan.index[v]
-        owner[f"n{i}"] = gids[k]
-        if v._op:
-            owner[f"n{i}op"] = gids[k]
-            inputs = v._inputs
-            last = len(inputs) - 1
-            for c, x in enumerate(inputs):
-                if f"n{i}c{c}" not in plan.nodes:
-                    continue
-                if c == last and x == 0.0 and op_kind(v._op) == "reduction":
-                    owner[f"n{i}c{c}"] = gids[k]  # a reduction's start (no bias): not an input
-                else:
-                    owner[f"n{i}c{c}"] = consts.setdefault(float(x), f"k{len(consts)}")
-    escapes: dict[Value, bool] = {}  # v -> some node outside v's group takes v
-    for v in plan.order:
-        for p in v._parents:
-            escapes[p] = escapes.get(p, False) or group.get(p) != group.get(v)
-    out = Plan(order=plan.order, index=plan.index, groups={g: k for k, g in gids.items()})
-    out.show_grad, out.grads, out.scale = plan.show_grad, plan.grads, plan.scale
-    for x, cid in consts.items():
-        out.nodes[cid] = {"label": format_number(x), "shape": "plaintext"}
-    for k, gid in gids.items():
-        out.nodes[gid] = _group_node(plan, k, members[k], escapes)
-    for nid, attrs in plan.nodes.items():
-        if nid not in owner:
-            out.nodes[nid] = dict(attrs)
-    for (a, b), attrs in plan.edges.items():
-        a2, b2 = owner.get(a, a), owner.get(b, b)
-        if a2 != b2:
-            out.edges.setdefault((a2, b2), dict(attrs))
-    # Groups fed by one node are drawn in natural order (unit.2 above unit.10): that node's
-    # edges go out in that order, and Graphviz is told to keep it (ordering=out).
-    rank = {g: j for j, g in enumerate(out.groups)}
-    out.edges = dict(sorted(out.edges.items(), key=lambda e: rank.get(e[0][1], len(rank))))
-    fanout: dict[str, int] = {}
-    for a, b in out.edges:
-        fanout[a] = fanout.get(a, 0) + (b in rank)
-    for a, n in fanout.items():
-        if n > 1:
-            out.nodes[a]["ordering"] = "out"
-    out.note = f"collapsed per {how}: {len(plan.order)} values drawn as {len(out.nodes)} nodes"
-    return out
-
-
-def _group_node(
+def group_node(
     plan: Plan, name: str, vs: list[Value], escapes: Mapping[Value, bool]
 ) -> dict[str, str]:
     """A group's record: its name, the data and grad of the value leaving it, its size."""
@@ -194,60 +142,3 @@ def _group_node(
     fields.append(f"{plural(nparams, 'param')}, {plural(len(vs) - nparams, 'op')}")
     label = "{ " + " | ".join(fields) + " }"
     return {"shape": "record", "label": label, "style": "rounded,filled", "fillcolor": fill}
-
-
-def cut_plan(plan: Plan, max_nodes: int, max_edges: int | None = None) -> Plan:
-    """Keep ``max_nodes - 1`` nodes: the outputs, the group nodes, then those nearest the
-    output, skipping nodes that would bring more than ``max_edges`` (default 2 * max_nodes)
-    edges between kept nodes; one dashed node stands for the rest, with the edges that crossed
-    the cut. Time and memory are linear in the plan's nodes and edges."""
-    if len(plan.nodes) <= max_nodes:
-        return plan
-    edge_budget = 2 * max_nodes if max_edges is None else max_edges
-    into: dict[str, list[str]] = {}
-    out_of: dict[str, list[str]] = {}
-    for a, b in plan.edges:
-        into.setdefault(b, []).append(a)
-        out_of.setdefault(a, []).append(b)
-    # breadth first from the outputs against the edges: every node, nearest the output first
-    nearest: dict[str, None] = {}
-    frontier = [n for n in reversed(plan.nodes) if n not in out_of]
-    while frontier:
-        nxt: list[str] = []
-        for n in frontier:
-            if n not in nearest:
-                nearest[n] = None
-                nxt.extend(reversed(into.get(n, ())))
-        frontier = nxt
-    budget = max_nodes - 1
-    outputs = [n for n in nearest if n not in out_of]
-    is_output = set(outputs)
-    groups = [n for n in nearest if n in plan.groups]
-    keep: set[str] = set()
-    edges = 0
-    for n in (*outputs, *groups, *nearest):  # the output first, then the groups, then the rest
-        if len(keep) >= budget:
-            break
-        if n in keep:
-            continue
-        new = sum(a in keep for a in into.get(n, ())) + sum(b in keep for b in out_of.get(n, ()))
-        if edges + new > edge_budget and n not in is_output:
-            continue  # a hub (one input fed to many groups): the "more" node stands for it
-        keep.add(n)
-        edges += new
-    out = Plan(order=plan.order, index=plan.index, groups=plan.groups)
-    hidden = len(plan.nodes) - len(keep)
-    for nid, attrs in plan.nodes.items():
-        if nid in keep:
-            out.nodes[nid] = attrs
-    more = "more"
-    out.nodes[more] = {"label": f"... {hidden} more nodes", "shape": "box", "style": "dashed"}
-    for (a, b), attrs in plan.edges.items():
-        a2, b2 = (a if a in keep else more), (b if b in keep else more)
-        if a2 != b2:
-            out.edges.setdefault((a2, b2), attrs if a2 == a and b2 == b else {})
-            if a2 == a and b2 == b and (a, b) in plan.repeats:
-                out.repeats[(a, b)] = plan.repeats[(a, b)]
-    cut = f"cut at a budget of {max_nodes} nodes: {hidden} nodes not shown"
-    out.note = f"{plan.note}; {cut}" if plan.note else cut
-    return out

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from ..value import Value
-from .collapse import (
-    LEVELS,
-    Collapse,
-    GroupedModel,
-    assign_groups,
-    collapse_plan,
-    cut_plan,
-    parameter_groups,
-)
+from .collapse import Collapse, GroupedModel, group_key
 from .format import escape_text, plural
 from .names import Names, as_names
 from .plan import Plan, graph_order, mark_path, plan_graph
 from .render import import_graphviz, new_drawing
+from .summary import summarise
 
 # NOTE: graphviz-pure's layout time grows faster than linearly in the edges drawn (see
 # benchmarks/draw.py); 300 nodes and at most 600 edges between them keep a picture fast and small.
@@ -88,45 +81,33 @@ def draw_dot(
     named = as_names(names, "draw_dot")
     model = names if isinstance(names, GroupedModel) else None
     order = graph_order(root)
-    plan = plan_graph(order, names=named, show_grad=show_grad, color_grad=color_grad)
-    if highlight is not None:
-        mark_path(plan, [highlight] if isinstance(highlight, Value) else highlight)
     if collapse is not None:
         if not named:
             raise ValueError("draw_dot: collapse needs names (e.g. names=model)")
-        how = collapse if isinstance(collapse, str) else "group"
-        plan = _collapsed(plan, collapse, named, model, how)
-    elif max_nodes is not None and len(plan.nodes) > max_nodes:
-        plan = _auto_collapse(plan, named, model, max_nodes)
-    if max_nodes is not None and len(plan.nodes) > max_nodes:
-        plan = cut_plan(plan, max_nodes)
-        plan.note += f" ({SEE_ALL})"
+        if isinstance(collapse, str):
+            group_key(collapse)  # a clear error for an unknown level, before any work
+    summary = summarise(
+        order,
+        max_nodes=max_nodes,
+        cost=node_cost,
+        names=named,
+        model=model,
+        collapse=collapse if collapse is not None else "auto",
+        force=collapse is not None,
+        constants=True,
+    )
+    if summary.note and (summary.cut or not collapse):
+        summary.note += f" ({SEE_ALL})"
+    plan = plan_graph(
+        order, names=named, show_grad=show_grad, color_grad=color_grad, summary=summary
+    )
+    if highlight is not None:
+        mark_path(plan, [highlight] if isinstance(highlight, Value) else highlight)
     return emit(plan, rankdir=rankdir, fmt=format)
 
 
-def _collapsed(
-    plan: Plan, collapse: Collapse, named: Mapping[Value, str], model: object, how: str
-) -> Plan:
-    seeds = parameter_groups(collapse, named, model)
-    return collapse_plan(plan, assign_groups(plan.order, seeds), how)
-
-
-def _auto_collapse(
-    plan: Plan, named: Mapping[Value, str] | None, model: object, max_nodes: int
-) -> Plan:
-    """Per neuron, then per layer, until the plan fits ``max_nodes`` (or the levels run out)."""
-    if not named:
-        return plan
-    best = plan
-    for level in LEVELS:
-        collapsed = _collapsed(plan, level, named, model, level)
-        if not collapsed.groups:
-            break  # the names have no such level: cutting is all that is left
-        best = collapsed
-        if len(best.nodes) <= max_nodes:
-            break
-    if best is not plan:
-        best.note = f"over the budget of {max_nodes} nodes, so {best.note}"
-        if len(best.nodes) <= max_nodes:
-            best.note += f" ({SEE_ALL})"
-    return best
+def node_cost(v: Value) -> int:
+    """Nodes a value costs in a drawing: its record, its op and the constants it takes."""
+    if not v._op:
+        return 1
+    return 2 + sum(1 for x in v._inputs if x is not None and not isinstance(x, Value))

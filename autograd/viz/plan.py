@@ -7,7 +7,7 @@ a list of op names here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from ..value import Value
 from .format import escape_record, escape_text, format_number
 from .legend import PATH as HIGHLIGHT  # purple: red and blue mean the sign of a gradient
 from .names import name_of
+from .summary import MORE, Summary
 
 # Kinds whose constant inputs are drawn as input nodes; other kinds (activation, function) show
 # trailing constants as parameters in their label: leaky_relu(0.01).
@@ -97,15 +98,27 @@ def plan_graph(
     show_grad: bool = True,
     grads: Mapping[Value, float] | None = None,
     color_grad: bool = False,
+    summary: Summary | None = None,
 ) -> Plan:
-    """Lay out the plain graph: value records, op nodes, constants, edges."""
-    plan = Plan(order=order, index={v: i for i, v in enumerate(order)})
+    """Lay out the graph, or only what ``summary`` keeps of it: value records, op nodes,
+    constants, a node per kept group and one for the rest, and one edge per use."""
+    s = summary if summary is not None else Summary(order=order, drawn=dict.fromkeys(order))
+    plan = Plan(order=order, index={v: i for i, v in enumerate(s.drawn)})
     plan.show_grad, plan.grads = show_grad, grads
     scale = 0.0
     if color_grad:
         scale = max((abs(node_grad(v, grads) or 0.0) for v in order), default=0.0)
         plan.scale = scale
-    for i, v in enumerate(order):
+    gids = {k: f"g{j}" for j, k in enumerate(s.groups)}
+    plan.groups = {g: k for k, g in gids.items()}
+
+    def source(x: Value) -> str:
+        if x in plan.index:
+            return f"n{plan.index[x]}"
+        g = s.group_of.get(x)
+        return gids[g] if g is not None else MORE
+
+    for v, i in plan.index.items():
         vid = f"n{i}"
         fields = []
         name = name_of(v, names)
@@ -130,7 +143,7 @@ def plan_graph(
         inputs = v._inputs
         for k, x in enumerate(inputs[: len(inputs) - len(params)]):
             if isinstance(x, Value):
-                key = (f"n{plan.index[x]}", oid)
+                key = (source(x), oid)
                 plan.edges.setdefault(key, {})
                 plan.repeats[key] = plan.repeats.get(key, 0) + 1
             elif x is not None:
@@ -138,7 +151,72 @@ def plan_graph(
                 plan.nodes[cid] = {"label": format_number(float(x)), "shape": "plaintext"}
                 plan.edges[(cid, oid)] = {}
         plan.edges[(oid, vid)] = {}
+    if s.groups:
+        _plan_groups(plan, s, gids, source)
+    if s.cut:
+        plan.nodes[MORE] = {
+            "label": f"... {s.hidden} more values",
+            "shape": "box",
+            "style": "dashed",
+        }
+        for p in s.used_by_hidden():
+            plan.edges.setdefault((source(p), MORE), {})
+    plan.note = s.note
     return plan
+
+
+def _plan_groups(
+    plan: Plan, s: Summary, gids: Mapping[str, str], source: Callable[[Value], str]
+) -> None:
+    """One node per kept group, showing the value leaving it; constants fed to groups are one
+    shared node per distinct value; groups fed by one node keep their natural order."""
+    from .collapse import group_node
+
+    consts: dict[float, str] = {}  # NOTE: by value, so one input fed to 16 groups is one node
+    escapes: dict[Value, bool] = {}  # member -> some node outside its group takes it
+    edges: dict[tuple[str, str], dict[str, str]] = {}
+    for k, vs in s.groups.items():
+        gid = gids[k]
+        for v in vs:
+            inputs = v._inputs
+            last = len(inputs) - 1
+            for c, x in enumerate(inputs):
+                if isinstance(x, Value):
+                    if s.group_of.get(x) == k:
+                        escapes.setdefault(x, False)
+                    else:
+                        edges.setdefault((source(x), gid), {})
+                elif x is not None and v._op:
+                    if c == last and x == 0.0 and op_kind(v._op) == "reduction":
+                        continue  # a reduction's start (no bias): not an input
+                    if op_kind(v._op) in OPERAND_KINDS:
+                        cid = consts.setdefault(float(x), f"k{len(consts)}")
+                        edges.setdefault((cid, gid), {})
+    for v in plan.index:
+        for p in v._parents:
+            if p in s.group_of:
+                escapes[p] = True
+    for member in s.group_of:
+        for p in member._parents:
+            if p in s.group_of and s.group_of[p] != s.group_of[member]:
+                escapes[p] = True
+    if s.cut:
+        for p in s.used_by_hidden():
+            if p in s.group_of:
+                escapes[p] = True
+    for x, cid in consts.items():
+        plan.nodes[cid] = {"label": format_number(x), "shape": "plaintext"}
+    for k, gid in gids.items():
+        plan.nodes[gid] = group_node(plan, k, s.groups[k], escapes)
+    rank = {g: j for j, g in enumerate(gids.values())}
+    ordered = dict(sorted(edges.items(), key=lambda e: rank.get(e[0][1], len(rank))))
+    fanout: dict[str, int] = {}
+    for a, b in ordered:
+        fanout[a] = fanout.get(a, 0) + (b in rank)
+    plan.edges.update(ordered)
+    for a, n in fanout.items():
+        if n > 1 and a in plan.nodes:
+            plan.nodes[a]["ordering"] = "out"
 
 
 def node_grad(v: Value, grads: Mapping[Value, float] | None) -> float | None:
@@ -168,12 +246,17 @@ def mark_path(plan: Plan, start: Iterable[Value]) -> set[Value]:
     starts = set(start)
     missing = [v for v in starts if v not in plan.index]
     if missing:
+        everything = set(plan.order)
+        missing = [v for v in missing if v not in everything]
+    if missing:
         raise ValueError("draw_dot: the highlighted Value is not in the graph of root")
     on: set[Value] = set()
     for v in plan.order:  # parents come first, so one pass reaches everything downstream
         if v in starts or any(p in on for p in v._parents):
             on.add(v)
     for v in on:
+        if v not in plan.index:
+            continue  # not drawn: in a group or in the rest
         vid = plan.value_id(v)
         plan.nodes[vid].update(color=HIGHLIGHT, penwidth="2.5")
         if v._op and any(p in on for p in v._parents):
@@ -181,6 +264,6 @@ def mark_path(plan: Plan, start: Iterable[Value]) -> set[Value]:
             plan.nodes[oid].update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
             plan.edges[(oid, vid)].update(color=HIGHLIGHT, penwidth="2.5")
             for p in v._parents:
-                if p in on:
+                if p in on and p in plan.index:
                     plan.edges[(plan.value_id(p), oid)].update(color=HIGHLIGHT, penwidth="2.5")
     return on

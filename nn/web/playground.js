@@ -450,9 +450,9 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  function say(text) {
+  function say(text, error = true) {
     message.textContent = text;
-    message.classList.toggle("crp-error", text !== "");
+    message.classList.toggle("crp-error", error && text !== "");
   }
 
   function oneStep() {
@@ -541,9 +541,14 @@ function render({ model, el }) {
   gradBox.addEventListener("change", () => { showGrads = gradBox.checked; drawEdges(); });
   copy.addEventListener("click", () => {
     jsonText.select();
-    const done = () => say("The weights are on the clipboard.");
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(jsonText.value).then(done, () => document.execCommand("copy"));
-    else if (document.execCommand("copy")) done();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (err) {
+      ok = false;
+    }
+    say(ok ? "The weights are on the clipboard." : "This browser did not let the page copy: " +
+      "the JSON below is selected, press Ctrl+C (⌘C).", false);
   });
   root.addEventListener("keydown", (e) => {
     if (e.key === " " && e.target.tagName !== "INPUT" && e.target.tagName !== "TEXTAREA" && trainer.train) {
