@@ -37,6 +37,11 @@ READING_ORDER = (
 # A script or stylesheet from another host (nbconvert's MathJax, for one): the site loads
 # nothing from the network, and the notebooks use no TeX.
 EXTERNAL = re.compile(r"""<(script|link)\b[^>]*\b(src|href)=["']https?://[^>]*>(\s*</script>)?""")
+# nbconvert's loader for widget outputs, which fetches the widget manager from a CDN; a widget
+# (the playground's) then shows its text form, and docs/play.md has the live page.
+WIDGET_LOADER = re.compile(
+    r"<script>\s*\(function\(\) \{\s*function addWidgetsRenderer\(\).*?</script>", re.S
+)
 
 
 def public_names(package: str) -> list[str]:
@@ -143,4 +148,4 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig, **_: Any) -> str:
-    return EXTERNAL.sub("", output)
+    return WIDGET_LOADER.sub("", EXTERNAL.sub("", output))
