@@ -6,38 +6,22 @@ without JavaScript makes the page read-only. Skipped where Playwright or Chromiu
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import chromium
 
 from autograd import Value, define_op, explore, topological_order
 from autograd.viz.format import format_factor, format_number
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Playwright: pip install playwright"
-)
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
-if CHROMIUM is None:
-    pytest.skip(
-        "browser tests need Chromium on PATH (apt-get install chromium) or $CHROMIUM",
-        allow_module_level=True,
-    )
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Page:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import math
 import operator
-import os
 import random
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import chromium
 
 from autograd import Value, apply, define_op, dot, topological_order, vsum
 from autograd.ops import OPS
@@ -23,18 +22,6 @@ from autograd.web.program import number
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Playwright: pip install playwright"
-)
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
-if CHROMIUM is None:
-    pytest.skip(
-        "browser tests need Chromium on PATH (apt-get install chromium) or $CHROMIUM",
-        allow_module_level=True,
-    )
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 REL = 1e-12
 
 
@@ -44,8 +31,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Any:
     path = tmp_path_factory.mktemp("web") / "engine.html"
     every_op = {"format": "chainrule-program/1", "ops": list(OPS)}
     path.write_text(f"<!DOCTYPE html><script>{scripts(every_op)}</script>", encoding="utf-8")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         pg = browser.new_page()
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -54,7 +40,6 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Any:
         pg.goto(path.as_uri())
         yield pg
         assert errors == [] and requests == []
-        browser.close()
 
 
 # Runs a program in the page with new leaf values; every number comes back as Python's repr.
