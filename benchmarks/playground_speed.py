@@ -12,29 +12,21 @@ redraw; and the worst relative difference of the page's weights from the Python 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 import nn
+from benchmarks.browser import chromium
 
 
 def main(argv: list[str]) -> int:
-    from playwright.sync_api import sync_playwright
-
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if chromium is None:
-        print("needs chromium on PATH (apt-get install chromium)")
-        return 1
     X, y = nn.make_moons(n=100, noise=0.1, seed=1)
     model = nn.MLP(2, [8, 8, 1], seed=1)
     path = Path(tempfile.mkdtemp()) / "playground.html"
     nn.playground(model, X, y, lr=0.1).to_html(path)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(path.as_uri())
         root = page.locator(".crp")
@@ -66,7 +58,6 @@ def main(argv: list[str]) -> int:
         play.click()
         seconds = (page.evaluate("performance.now()") - t0) / 1000
         played = int(page.locator(".crp-steps").inner_text().split()[-1])
-        browser.close()
     params = model.parameters()
     for _ in range(20):
         model.zero_grad()

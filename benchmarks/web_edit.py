@@ -9,8 +9,6 @@ values and gradients from Python's after the edits are undone. No timing is asse
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -19,15 +17,10 @@ from pathlib import Path
 import nn
 from autograd import explore, topological_order
 from autograd.web import program
+from benchmarks.browser import chromium
 
 
 def main(argv: list[str]) -> int:
-    from playwright.sync_api import sync_playwright
-
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if chromium is None:
-        print("needs chromium on PATH (apt-get install chromium)")
-        return 1
     X, y = nn.make_moons(n=100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1)
     loss = nn.hinge([model(x) for x in X], y) + nn.l2(model, 1e-4)
@@ -35,8 +28,7 @@ def main(argv: list[str]) -> int:
     nodes = len(topological_order(loss))
     path = Path(tempfile.mkdtemp()) / "moons.html"
     explore(loss, names=model).to_html(path)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(path.as_uri())
         times = []
@@ -54,7 +46,6 @@ def main(argv: list[str]) -> int:
               .textContent).edit.program); p.forward(); p.backward();
               return [Array.from(p.values), Array.from(p.grads)]; }"""
         )
-        browser.close()
     order = topological_order(loss)
     worst = 0.0
     for py, got in ((prog["values"], js[0]), ([v.grad for v in order], js[1])):

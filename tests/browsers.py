@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,3 +45,21 @@ def chromium() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+class Page:
+    """A saved page opened in a new tab, keeping its page errors, console errors and every
+    request for anything but a local file (a page must not touch the network) in ``errors``."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 720})
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on(
+            "request", lambda r: None if r.url.startswith("file:") else self.errors.append(r.url)
+        )
+        self.page.goto(path.as_uri())
+
+    def role(self, name: str) -> Any:
+        return self.page.locator(f'[data-role="{name}"]')

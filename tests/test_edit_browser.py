@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import browsers
 import pytest
 from browsers import chromium
 
@@ -24,21 +25,8 @@ def browser() -> Any:
         yield b
 
 
-class Page:
-    """A saved explore page, with its page errors, console errors and network requests kept."""
-
-    def __init__(self, browser: Any, path: Path) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 720})
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on(
-            "request", lambda r: None if r.url.startswith("file:") else self.errors.append(r.url)
-        )
-        self.page.goto(path.as_uri())
-
-    def role(self, name: str) -> Any:
-        return self.page.locator(f'[data-role="{name}"]')
+class Page(browsers.Page):
+    """A saved explore page, with what ``drawn`` reads off it."""
 
     def drawn(self) -> dict[str, tuple[str, str]]:
         """{node id: (data-value, data-grad)} for every drawn node."""

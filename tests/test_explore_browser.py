@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import browsers
 import pytest
 from browsers import chromium
 from helpers import neuron
@@ -23,18 +24,8 @@ def browser() -> Any:
         yield b
 
 
-class Page:
-    """A page loaded from a saved explore file, with every JS error and console error kept."""
-
-    def __init__(self, browser: Any, path: Path) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 720})
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.goto(path.as_uri())
-
-    def role(self, name: str) -> Any:
-        return self.page.locator(f'[data-role="{name}"]')
+class Page(browsers.Page):
+    """A saved explore page, with helpers to find its nodes and read its panels."""
 
     def node(self, nid: str) -> Any:
         return self.page.locator(f'.cr-graph [data-node="{nid}"]')
