@@ -267,3 +267,29 @@ def close(a: float, b: float, rel: float = 1e-10) -> bool:
 
 def all_close(xs: list[float], ys: list[float], rel: float = 1e-10) -> bool:
     return len(xs) == len(ys) and all(close(x, y, rel) for x, y in zip(xs, ys, strict=True))
+
+
+# --- fit(compile=True) against eager fit ---
+
+
+def trained(compile: bool, X: Any, y: Any, sizes: list[int], **kwargs: Any) -> tuple[Any, ...]:
+    """(History, final weights, final grads) of a fit from fixed weights."""
+    model = nn.MLP(len(X[0]), sizes, seed=1)
+    if "optimizer" in kwargs:
+        kwargs["optimizer"] = kwargs["optimizer"](model)
+    history = nn.fit(model, X, y, progress=False, compile=compile, **kwargs)
+    return history, [p.data for p in model.parameters()], [p.grad for p in model.parameters()]
+
+
+def assert_same_training(eager: tuple[Any, ...], compiled: tuple[Any, ...]) -> None:
+    """The same History, weights and grads, bit for bit (float.hex: -0.0 is not 0.0)."""
+    (h1, w1, g1), (h2, w2, g2) = eager, compiled
+
+    def hexes(xs: list[float]) -> list[str]:
+        return [bits(x) for x in xs]
+
+    assert hexes(h2.loss) == hexes(h1.loss) and h2.accuracy == h1.accuracy and h2.lr == h1.lr
+    assert hexes(h2.epoch_loss) == hexes(h1.epoch_loss)
+    assert h2.epoch_accuracy == h1.epoch_accuracy
+    assert (h2.steps, h2.stopped_early) == (h1.steps, h1.stopped_early)
+    assert hexes(w2) == hexes(w1) and hexes(g2) == hexes(g1)

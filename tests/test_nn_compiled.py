@@ -5,8 +5,9 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from test_nn_train import assert_same_training, trained
+from helpers import assert_same_training, trained
 
+import nn
 from autograd import vsum
 from autograd.tracing import Compiled
 from nn import make_moons
@@ -60,3 +61,37 @@ def test_a_replay_with_different_gradients_is_caught_on_each_new_batch_size(monk
     with pytest.warns(RuntimeWarning, match="different gradient"):
         compiled = trained(True, X, y, [6, 1], steps=6, batch_size=7, l2=1e-4)
     assert_same_training(eager, compiled)
+
+
+def hinge_reading_data(scores, labels):
+    """A hinge loss whose clipping reads .data: the trace cannot follow it."""
+    margins = [1 - y * s for s, y in zip(scores, labels, strict=True)]
+    return vsum([m * (1.0 if m.data > 0 else 0.0) for m in margins]) * (1.0 / len(scores))
+
+
+def detached_scale(scores, labels):
+    """A hinge loss divided by a detached copy of itself plus one: a constant to backward."""
+    total = vsum([(1 - y * s).relu() for s, y in zip(scores, labels, strict=True)])
+    return total / (total.detach() + 1.0)
+
+
+@pytest.mark.parametrize("loss", [hinge_reading_data, detached_scale])
+@pytest.mark.parametrize("batch_size", [None, 10])
+def test_compiled_fit_of_a_loss_that_reads_data_warns_and_trains_as_eager_fit(loss, batch_size):
+    def trained(compile):
+        model = nn.MLP(2, [6, 1], seed=1)
+        history = nn.fit(
+            model, X, y, loss=loss, steps=12, batch_size=batch_size, progress=False, compile=compile
+        )
+        return history, [p.data for p in model.parameters()]
+
+    X, y = nn.make_moons(n=23, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eager = trained(False)
+    with pytest.warns(RuntimeWarning, match="TraceError.*training eagerly") as caught:
+        compiled = trained(True)
+    assert len(caught) == 1
+    assert compiled[0].loss == eager[0].loss
+    assert compiled[1] == eager[1]
+    assert eager[0].loss[-1] < eager[0].loss[0]  # and it trained

@@ -7,6 +7,7 @@ import sys
 import warnings
 
 import pytest
+from helpers import assert_same_training, trained
 
 from autograd import Value, gradcheck
 from nn import (
@@ -219,29 +220,6 @@ def test_mini_batches_are_reshuffled_every_epoch_and_cover_the_data():
 
 
 # --- fit(compile=True): the same training, replayed on floats ---
-
-
-def trained(compile, X, y, sizes, **kwargs):
-    """(History, final weights, final grads) of a fit from fixed weights."""
-    model = MLP(len(X[0]), sizes, seed=1)
-    if "optimizer" in kwargs:
-        kwargs["optimizer"] = kwargs["optimizer"](model)
-    history = fit(model, X, y, progress=False, compile=compile, **kwargs)
-    return history, [p.data for p in model.parameters()], [p.grad for p in model.parameters()]
-
-
-def bits(xs):
-    return [float(x).hex() for x in xs]
-
-
-def assert_same_training(eager, compiled):
-    """The same History, weights and grads, bit for bit (float.hex: -0.0 is not 0.0)."""
-    (h1, w1, g1), (h2, w2, g2) = eager, compiled
-    assert bits(h2.loss) == bits(h1.loss) and h2.accuracy == h1.accuracy and h2.lr == h1.lr
-    assert bits(h2.epoch_loss) == bits(h1.epoch_loss)
-    assert h2.epoch_accuracy == h1.epoch_accuracy
-    assert (h2.steps, h2.stopped_early) == (h1.steps, h1.stopped_early)
-    assert bits(w2) == bits(w1) and bits(g2) == bits(g1)
 
 
 @pytest.mark.filterwarnings("error")  # no fallback to eager: the trace did the training

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from autograd import Value, define_op, grad, gradients, no_grad
+from autograd import Value, define_op, dot, grad, gradients, no_grad, vsum
 from autograd.tracing import GuardError, TracedNumber, TraceError, is_tracing, trace
 
 
@@ -232,3 +232,74 @@ def test_no_grad_and_traces_share_the_slow_path_and_leave_it_closed():
     with pytest.raises(TraceError):
         trace(lambda x: x * float(x), 1.0)
     assert value._slow == 0
+
+
+# --- what a trace cannot follow, it refuses; Values from outside f ---
+
+
+def test_trace_refuses_detach_of_a_traced_value():
+    with pytest.raises(TraceError, match="detach"):
+        trace(lambda x: x * x.detach(), 2.0)
+
+
+def test_trace_refuses_reading_data_of_a_traced_value():
+    with pytest.raises(TraceError, match=r"\.data"):
+        trace(lambda x: x * x.data, 2.0)
+    with pytest.raises(TraceError, match=r"\.data"):
+        trace(lambda x: x * (1.0 if x.data > 0 else 0.0), 2.0)
+
+
+def test_trace_refuses_float_of_a_traced_value():
+    with pytest.raises(TraceError, match="float"):
+        trace(lambda x: x * float(x), 2.0)
+
+
+def test_after_a_refused_trace_values_behave_as_before():
+    with pytest.raises(TraceError):
+        trace(lambda x: x * float(x), 2.0)
+    v = Value(1.5)
+    assert (v.data, float(v), v.detach().data, v > 1.0) == (1.5, 1.5, 1.5, True)
+
+
+def test_trace_refuses_a_node_computed_outside_the_function():
+    w = Value(2.0)
+    u = w * w
+    with pytest.raises(TraceError, match="computed outside"):
+        trace(lambda x: x * u, 3.0)
+
+
+def test_a_detached_outside_node_is_a_constant_that_replays_read_live():
+    w = Value(2.0)
+    u = (w * w).detach()
+    c = trace(lambda x: x * u, 3.0)
+    assert c.value_and_grad(3.0) == (12.0, (4.0,)) == ((3.0 * u).data, (u.data,))
+    u.data = 10.0
+    assert c.value_and_grad(3.0) == (30.0, (10.0,))
+
+
+def test_an_outside_leaf_is_read_live_and_gets_its_gradient():
+    w = Value(2.0)
+    c = trace(lambda x: x * w * w, 3.0)
+    w.data = 5.0
+    assert c(3.0) == 75.0
+    c.backward(3.0)
+    assert w.grad == 30.0  # d/dw x w² = 2 x w
+
+
+def test_an_empty_dot_inside_a_trace_is_zero():
+    c = trace(lambda x: x + dot([], []), 2.0)
+    assert c(5.0) == 5.0
+    assert c.value_and_grad(5.0) == (5.0, (1.0,))
+    alone = trace(lambda x: dot([], []) + vsum([]), 2.0)
+    assert alone(1.0) == 0.0
+
+
+def test_trace_refuses_a_value_computed_inside_no_grad_within_the_function():
+    def f(x):
+        with no_grad():
+            frozen = x * 2.0  # its data depends on x, but no graph says how
+        return x * frozen
+
+    with pytest.raises(TraceError, match="inside no_grad"):
+        trace(f, 3.0)
+    assert trace(lambda x: x * Value(2.0), 3.0)(5.0) == 10.0  # a constant made inside is fine
