@@ -132,24 +132,9 @@ def fit(
             "stop" (default) stops before that step's update (``history.diverged`` is the step);
             "warn" goes on, unless the loss is not finite; "ignore" says and does nothing.
     """
-    if not callable(model) or not callable(getattr(model, "parameters", None)):
-        raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
-    n = len(X)
-    if n == 0:
-        raise ValueError("fit: no training data: X is empty")
-    if n != len(y):
-        raise ValueError(f"fit: X has {n} rows but y has {len(y)} labels")
-    steps = _count("steps", steps, minimum=0)
-    size = n if batch_size is None else min(_count("batch_size", batch_size, minimum=1), n)
-    loss_fn, has_accuracy = _loss(loss, y)
-    if loss_fn is losses.binary_cross_entropy and all(t in (-1, 1) for t in y):
-        y = [(t + 1) // 2 for t in y]
-    if target_accuracy is not None and not has_accuracy:
-        raise ValueError(f"fit: target_accuracy needs a classification loss, not {loss!r}")
-    if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not 0.0 <= l2 < math.inf:
-        raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
-    if not isinstance(compile, bool):
-        raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__}")
+    n, steps, size, loss_fn, has_accuracy, y = _checked(
+        model, X, y, loss, steps, batch_size, l2, target_accuracy, compile
+    )
     watch = DivergenceWatch(on_divergence)
     params = model.parameters()
     if optimizer is None:
@@ -172,8 +157,7 @@ def fit(
     bar = _progress_bar(steps) if progress and view is None else None
     write = bar.write if bar is not None else print
     stream = _epochs(n, size, make_rng(seed, default=random.Random()))
-    epoch_loss = epoch_correct = 0.0
-    epoch_count = 0
+    epoch = _EpochMeans()
     start = time.perf_counter()
     try:
         for step in range(steps):
@@ -196,19 +180,13 @@ def fit(
             lr = optimizer.lr
             history.loss.append(loss_value)
             history.lr.append(lr)
-            epoch_loss += loss_value * len(idx)
-            epoch_count += len(idx)
-            if has_accuracy:
-                acc = accuracy(scores, yb)
+            acc = accuracy(scores, yb) if has_accuracy else None
+            if acc is not None:
                 history.accuracy.append(acc)
-                epoch_correct += acc * len(idx)
-            _report(bar, write, log_every, step, loss_value, acc if has_accuracy else None, lr)
+            epoch.add(len(idx), loss_value, acc)
+            _report(bar, write, log_every, step, loss_value, acc, lr)
             if epoch_done:
-                history.epoch_loss.append(epoch_loss / epoch_count)
-                if has_accuracy:
-                    history.epoch_accuracy.append(epoch_correct / epoch_count)
-                epoch_loss = epoch_correct = 0.0
-                epoch_count = 0
+                epoch.close(history)
                 if _reached(history, target_accuracy, target_loss):
                     history.stopped_early = True
                     if done is not None:
@@ -237,6 +215,63 @@ def fit(
     if view is not None and history.loss:
         view(len(history.loss) - 1, history, last=True)
     return history
+
+
+def _checked(
+    model: Any,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: str | LossFn,
+    steps: Any,
+    batch_size: Any,
+    l2: Any,
+    target_accuracy: float | None,
+    compile: Any,
+) -> tuple[int, int, int, LossFn, bool, Sequence[Any]]:
+    """fit's arguments checked: (rows, steps, batch size, loss function, whether accuracy
+    means something for it, the labels as the loss takes them)."""
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
+    n = len(X)
+    if n == 0:
+        raise ValueError("fit: no training data: X is empty")
+    if n != len(y):
+        raise ValueError(f"fit: X has {n} rows but y has {len(y)} labels")
+    steps = _count("steps", steps, minimum=0)
+    size = n if batch_size is None else min(_count("batch_size", batch_size, minimum=1), n)
+    loss_fn, has_accuracy = _loss(loss, y)
+    if loss_fn is losses.binary_cross_entropy and all(t in (-1, 1) for t in y):
+        y = [(t + 1) // 2 for t in y]
+    if target_accuracy is not None and not has_accuracy:
+        raise ValueError(f"fit: target_accuracy needs a classification loss, not {loss!r}")
+    if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not 0.0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__}")
+    return n, steps, size, loss_fn, has_accuracy, y
+
+
+class _EpochMeans:
+    """The sample-weighted means of one pass over the data, added to History when it ends."""
+
+    def __init__(self) -> None:
+        self.loss = self.correct = 0.0
+        self.count = 0
+        self.has_accuracy = False
+
+    def add(self, size: int, loss: float, acc: float | None) -> None:
+        self.loss += loss * size
+        self.count += size
+        if acc is not None:
+            self.correct += acc * size
+            self.has_accuracy = True
+
+    def close(self, history: History) -> None:
+        history.epoch_loss.append(self.loss / self.count)
+        if self.has_accuracy:
+            history.epoch_accuracy.append(self.correct / self.count)
+        self.loss = self.correct = 0.0
+        self.count = 0
 
 
 def _replay(
