@@ -1,5 +1,6 @@
-"""Headless Chromium for the page benchmarks: Debian's ``chromium`` through Playwright's Python
-package (the ``browser`` extra), with the flags that keep it off the network."""
+"""Headless Chromium for the page benchmarks and the browser tests: Debian's ``chromium``
+through Playwright's Python package (the ``browser`` extra), with the flags that keep it off the
+network."""
 
 from __future__ import annotations
 
@@ -20,11 +21,18 @@ ARGS = [
 ]
 
 
+def find_chromium() -> str | None:
+    """$CHROMIUM, else chromium (or chromium-browser) on PATH; None when there is none."""
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """A launched headless Chromium, closed on exit; SystemExit saying what to install if the
     browser or Playwright is missing."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    path = find_chromium()
     if path is None:
         raise SystemExit("needs chromium on PATH (apt-get install chromium)")
     try:

@@ -1,50 +1,28 @@
-"""Headless Chromium for the browser tests: Debian's ``chromium`` driven by Playwright's Python
-package (Playwright's own browser download is never used). Importing this module skips the
-importing test module, with the reason, where Playwright or Chromium is missing."""
+"""Headless Chromium for the browser tests (launched as ``benchmarks.browser`` does). Importing
+this module skips the importing test module, with the reason, where Playwright or Chromium is
+missing."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sync_api = pytest.importorskip(
+from autograd import Value, explore
+from benchmarks.browser import chromium, find_chromium
+
+pytest.importorskip(
     "playwright.sync_api", reason="browser tests need Playwright: pip install -e '.[browser]'"
 )
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
-if CHROMIUM is None:
+if find_chromium() is None:
     pytest.skip(
         "browser tests need Chromium on PATH (apt-get install chromium) or $CHROMIUM",
         allow_module_level=True,
     )
-# NOTE: without the background-networking flags Chromium dials Google's hosts at every start.
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """A launched headless Chromium, closed on exit."""
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+__all__ = ["chromium", "Page", "explore_pages"]
 
 
 class Page:
@@ -63,3 +41,21 @@ class Page:
 
     def role(self, name: str) -> Any:
         return self.page.locator(f'[data-role="{name}"]')
+
+
+def explore_pages(
+    browser: Any, folder: Path, page: Callable[[Any, Path], Any]
+) -> Iterator[Callable[..., Any]]:
+    """For a fixture: ``load(root, **explore_kwargs)`` saves ``explore(root)`` into ``folder``
+    and opens it as ``page(browser, path)``; every page opened is closed afterwards."""
+    pages: list[Any] = []
+
+    def load(root: Value, **kw: Any) -> Any:
+        path = folder / f"explore{len(pages)}.html"
+        explore(root, **kw).to_html(path)
+        pages.append(page(browser, path))
+        return pages[-1]
+
+    yield load
+    for p in pages:
+        p.page.close()

@@ -48,17 +48,7 @@ class Page(browsers.Page):
 
 @pytest.fixture
 def open_page(browser: Any, tmp_path: Path) -> Any:
-    pages: list[Page] = []
-
-    def load(root: Value, **kw: Any) -> Page:
-        path = tmp_path / f"edit{len(pages)}.html"
-        explore(root, **kw).to_html(path)
-        pages.append(Page(browser, path))
-        return pages[-1]
-
-    yield load
-    for p in pages:
-        p.page.close()
+    yield from browsers.explore_pages(browser, tmp_path, Page)
 
 
 def neuron(x1: float = 2.0, w1: float = -3.0) -> tuple[Value, dict[str, Value]]:
