@@ -73,3 +73,26 @@ def test_readme_states_the_line_budget_the_core_size_test_holds():
     assert claim is not None
     assert int(claim[2]) == BUDGET
     assert [Path(name.strip(" `")).name for name in claim[1].split(",")] == list(CORE)
+
+
+def quick_start_lines() -> list[str]:
+    """The commands in the code block under the README's '## Quick start' heading."""
+    section = README.read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```", 2)[1]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_stays_under_two_hundred_lines():
+    assert len(README.read_text(encoding="utf-8").splitlines()) < 200
+
+
+def test_quick_start_is_two_lines_each_in_a_venv_of_its_own():
+    demo, test = quick_start_lines()
+    for line in (demo, test):
+        assert line.startswith("python3 -m venv .venv/"), line
+    assert "nn.demo" in demo and "pytest" in test
+
+
+def test_ci_runs_the_quick_start_test_line_verbatim():
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert quick_start_lines()[1] in ci.splitlines()
