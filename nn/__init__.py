@@ -22,6 +22,7 @@ from .schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from .serialize import load, save
 from .torch_bridge import from_torch, to_torch
 from .train import History, accuracy, fit, predict
+from .worked import WorkedExample, worked_example
 
 __all__ = [
     "Module",
@@ -58,6 +59,8 @@ __all__ = [
     "accuracy",
     "predict",
     "playground",
+    "worked_example",
+    "WorkedExample",
     "Playground",
     "save",
     "load",

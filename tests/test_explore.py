@@ -299,3 +299,78 @@ def test_a_graph_past_the_editable_limit_is_read_only_and_says_nothing_wrong(mon
     page = explore(y).to_html()
     assert page_data(page)["edit"] is None
     assert "chainrule.Program" not in page  # the engine is not shipped either
+
+
+# --- by layer ---
+
+
+def test_by_layer_has_two_steps_per_layer_and_every_value_in_one():
+    from helpers import moons_loss
+
+    loss, model = moons_loss(8)
+    data = page_data(explore(loss, names=model, by="layer").to_html())["by_layer"]
+    steps = data["steps"]
+    assert [s["phase"] for s in steps] == ["forward"] * 4 + ["backward"] * 4
+    assert [s["name"] for s in steps[:3]] == ["layer 1 (hidden)", "layer 2 (hidden)"] + [
+        "layer 3 (output)"
+    ]
+    counts = [int(re.search(r": (\d+) gradients", s["caption"]).group(1)) for s in steps[4:]]
+    assert sum(counts) == len(topological_order(loss))  # backward reaches every value
+    for j, s in enumerate(steps):
+        assert s["caption"].startswith(f"step {j + 1} of 8: {s['phase']}, {s['name']}")
+
+
+def test_by_layer_marks_each_activations_input_as_a_net_with_a_delta():
+    x = Value(0.5, label="x")
+    w = Value(2.0, label="w")
+    net = x * w
+    net.label = "net"
+    out = net.sigmoid()
+    out.label = "out"
+    data = page_data(explore(out, by="layer").to_html())["by_layer"]
+    index = topological_order(out)
+    assert data["nets"] == [f"n{index.index(net)}"]
+    assert len(data["steps"]) == 2  # one layer: forward, backward
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "text"),
+    [
+        ({"by": "neuron"}, ValueError, "by must be 'step' or 'layer'"),
+        ({"by": "layer", "quiz": True}, ValueError, "quiz"),
+        ({"published": {"a": 1.0}}, ValueError, "by='layer'"),
+        ({"by": "layer", "published": {"zz": 1.0}}, ValueError, "no value in the graph"),
+        ({"by": "layer", "published": {"a": float("nan")}}, TypeError, "finite number"),
+        ({"by": "layer", "published": {"grad a": "1"}}, TypeError, "finite number"),
+        ({"by": "layer", "published": [1.0]}, TypeError, "must map names"),
+    ],
+)
+def test_bad_by_layer_arguments_say_what_is_wrong(kw, error, text):
+    a = Value(1.0, label="a")
+    with pytest.raises(error, match=re.escape(text)):
+        explore(a.tanh(), **kw)
+
+
+# --- names from the model ---
+
+
+def test_a_models_neurons_name_their_net_and_activation_and_the_output_is_out():
+    from nn import MLP
+
+    model = MLP(2, [3, 1], seed=1)
+    y = model([0.5, 0.5])
+    data = page_data(explore(y, names=model).to_html())
+    names = {r["name"] for r in data["nodes"].values()}
+    assert {"layers.0.neurons.2.net", "layers.0.neurons.2.out", "out"} <= names
+    assert not any(re.fullmatch(r"v\d+", n) for n in names)
+
+
+def test_a_label_wins_over_the_name_a_model_gives():
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=1)
+    y = model([0.5, 0.5])
+    y.label = "score"
+    data = page_data(explore(y, names=model).to_html())
+    names = {r["name"] for r in data["nodes"].values()}
+    assert "score" in names and "out" not in names

@@ -28,6 +28,8 @@ class Page(browsers.Page):
     """A saved explore page, with helpers to find its nodes and read its panels."""
 
     def node(self, nid: str) -> Any:
+        """The node's box, with the whole graph in view (a page may open zoomed in)."""
+        self.role("zoom-fit").click()
         return self.page.locator(f'.cr-graph [data-node="{nid}"]')
 
     def details(self) -> str:
@@ -290,6 +292,7 @@ def test_a_big_model_is_collapsed_and_a_group_expands_on_click(open_page: Any):
     p = open_page(loss, names=model)
     assert "collapsed per neuron" in p.role("note").inner_text()
     group = p.page.locator('.cr-graph .cr-group:has-text("layers.1.neurons.4")').first
+    p.role("zoom-fit").click()
     group.click()
     text = p.details()
     assert text.startswith("layers.1.neurons.4") and "values collapsed into one box" in text
@@ -353,6 +356,7 @@ def test_opening_a_collapsed_group_in_a_quiz_shows_no_gradient_not_yet_answered(
     p = open_page(loss, names=model, quiz=True)
     p.role("step-next").click()
     group = p.page.locator('.cr-graph .cr-group:has-text("layers.1.neurons.4")').first
+    p.role("zoom-fit").click()
     group.click()
     drawing = p.page.locator(".cr-details .cr-group-drawing").inner_text()
     table = p.page.locator(".cr-details table").inner_text()
@@ -374,4 +378,133 @@ def test_a_collapsed_model_steps_to_every_box_with_an_honest_label(open_page: An
     assert m.group(1) == m.group(2) and int(m.group(4)) > int(m.group(2))
     caption = p.role("caption").inner_text()
     assert caption.startswith(f"step {m.group(1)} of {m.group(2)}: ")  # label and caption agree
+    assert p.errors == []
+
+
+# --- by layer: the 2-2-2 worked example ---
+
+
+def graph_text(p: Page, nid: str) -> str:
+    return str(p.page.locator(f'.cr-graph [data-node="{nid}"]').text_content())
+
+
+def test_the_worked_example_steps_forward_then_back_a_layer_at_a_time(browser: Any, tmp_path):
+    from nn import worked_example
+
+    ex = worked_example()
+    path = ex.explore().to_html(tmp_path / "worked.html")
+    p = Page(browser, path)
+    order = __import__("autograd").topological_order(ex.E_total)
+    out_h1 = f"n{order.index(ex.values['out_h1'])}"
+    w5 = f"n{order.index(ex.values['w5'])}"
+    assert p.role("step-label").inner_text() == "step 0 of 6: before the forward pass"
+    assert "data ?" in graph_text(p, out_h1)  # not computed yet
+    assert "generalized delta rule" in p.role("caption").inner_text()
+    p.role("step-next").click()
+    label = p.role("step-label").inner_text()
+    assert label == "step 1 of 6: forward, layer 1 (hidden)"
+    assert p.role("caption").inner_text().startswith(label)
+    assert "data 0.5933" in graph_text(p, out_h1) and "grad ?" in graph_text(p, out_h1)
+    published = p.role("published")
+    assert published.is_visible()
+    row = published.locator('tr[data-key="out_h1"]').inner_text().split()
+    assert row[:3] == ["out_h1", "0.593269992", "0.5932699921071872"]
+    for _ in range(4):
+        p.role("step-next").click()
+    assert p.role("step-label").inner_text() == "step 5 of 6: backward, layer 2 (output)"
+    caption = p.role("caption").inner_text()
+    assert "generalized delta rule" in caption and "δ net_o1 = ∂E_total/∂net_o1" in caption
+    assert "grad 0.0822" in graph_text(p, w5)
+    row = published.locator('tr[data-key="grad w5"]').inner_text().split()
+    assert row[0:4] == ["grad", "w5", "0.082167041", "0.08216704056423078"]
+    assert float(row[4]) == pytest.approx(0.08216704056423078 - 0.082167041, rel=0.1)
+    heads = published.locator("th").all_inner_texts()
+    assert heads == ["", "published", "engine", "difference"]
+    p.page.locator('[data-role="details"]').wait_for()
+    assert "δ = ∂E_total/∂net_o1" in p.role("details").inner_text()  # the panel shows δ
+    p.role("step-next").click()
+    text = p.page.locator(".cr-graph").text_content()
+    assert "?" not in text  # every value and every gradient reached
+    assert p.errors == []
+
+
+def test_stepping_the_readme_loss_by_layer_reaches_every_gradient(open_page: Any):
+    from helpers import moons_loss
+
+    loss, model = moons_loss()
+    p = open_page(loss, names=model, by="layer")
+    n = int(p.role("step-label").inner_text().split(" of ")[1].split(":")[0])
+    for k in range(1, n + 1):
+        p.role("step-next").click()
+        label = p.role("step-label").inner_text()
+        assert label.startswith(f"step {k} of {n}: ")
+        assert p.role("caption").inner_text().startswith(label)  # label and caption agree
+    assert p.role("step-next").is_disabled()
+    assert "?" not in p.page.locator(".cr-graph").text_content()
+    assert p.errors == []
+
+
+# --- real models: every step, names from the model, readable text ---
+
+
+def test_one_mlp_forward_with_no_budget_steps_through_every_value(open_page: Any):
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=1)
+    y = model([0.5, 0.5])
+    p = open_page(y, names=model, max_nodes=None)
+    assert p.role("step-label").inner_text() == "step 402 of 402"
+    p.role("step-first").click()
+    p.role("step-next").click()
+    assert p.role("step-label").inner_text() == "step 1 of 402"
+    assert p.role("caption").inner_text().startswith("step 1 of 402: grad out = 1.0")
+    text = p.page.locator(".cr-graph").text_content()
+    assert "layers.0.neurons.3.net" in text and "layers.1.neurons.0.out" in text
+    assert p.errors == []
+
+
+def text_px(p: Page, nid: str) -> dict[str, float]:
+    """The rendered box of a node's name, and whether it lies inside the graph's viewport."""
+    return dict(
+        p.page.evaluate(
+            """id => {
+              const t = document.querySelector(`.cr-graph [data-node="${id}"] .cr-name`);
+              const r = t.getBoundingClientRect();
+              const v = document.querySelector('[data-role="viewport"]').getBoundingClientRect();
+              return {h: r.height, inside: +(r.left >= v.left && r.right <= v.right &&
+                                             r.top >= v.top && r.bottom <= v.bottom)};
+            }""",
+            nid,
+        )
+    )
+
+
+def test_a_big_graph_opens_with_readable_text_and_fit_all_shows_it_whole(open_page: Any):
+    from helpers import moons_loss
+
+    loss, model = moons_loss()
+    p = open_page(loss, names=model)
+    root = node_id(loss, loss)
+    opened = text_px(p, root)
+    assert opened["h"] >= 10 and opened["inside"]  # the output, legible at first display
+    p.role("zoom-fit").click()
+    assert text_px(p, root)["h"] < 10  # the whole graph: too small to read, but all there
+    assert float(p.role("viewport").get_attribute("data-scale")) < 10 / 12
+    assert p.errors == []
+
+
+def test_stepping_pans_to_keep_the_current_step_in_view(open_page: Any):
+    from helpers import moons_loss
+
+    loss, model = moons_loss()
+    p = open_page(loss, names=model)
+    p.role("step-first").click()
+    for _ in range(40):
+        p.role("step-next").click()
+    (current,) = p.current()
+    box = p.page.locator(f'.cr-graph [data-node="{current}"] .cr-box').bounding_box()
+    view = p.role("viewport").bounding_box()
+    assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"]
+    assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
+    assert box["height"] >= 30  # still zoomed in: three lines of legible text
     assert p.errors == []

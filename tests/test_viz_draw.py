@@ -227,3 +227,12 @@ def test_a_huge_chain_is_planned_only_as_far_as_it_is_drawn(monkeypatch):
     assert len(nodes) <= 300
     assert "values not shown" in drawing.note
     assert calls < 1_000  # labels for what is drawn, not for 20,001 values
+
+
+def test_draw_dot_names_a_models_nets_and_activations():
+    from nn import MLP
+
+    model = MLP(2, [2, 1], activation="tanh", seed=1)
+    src = draw_dot(model([0.5, -0.5]), names=model).source
+    assert "{ layers.0.neurons.1.net |" in src and "{ layers.0.neurons.1.out |" in src
+    assert "{ out |" in src

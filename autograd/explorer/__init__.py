@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import overload
@@ -17,6 +17,7 @@ from autograd.value import Value
 from autograd.viz import Names, as_names, legend_html
 from autograd.viz.format import writable
 
+from .bylayer import layer_data
 from .card import value_card
 from .edit import edit_data, edit_script
 from .layout import layout, svg
@@ -74,6 +75,8 @@ def explore(
     max_nodes: int | None = MAX_NODES,
     collapse: str | None = "auto",
     title: str = "Backpropagation, step by step",
+    by: str = "step",
+    published: Mapping[str, float] | None = None,
 ) -> Explorer:
     """An interactive page for the graph of ``root``: click a node for its local derivative
     (d out/d in with the numbers plugged in) and every path to the output (whose products sum
@@ -88,6 +91,12 @@ def explore(
             is collapsed ('auto': per neuron, then per layer; or 'neuron', 'layer', None) when
             names are given, then cut to the boxes nearest the output. Stepping goes through
             one step per drawn box (a group's: where its gradient starts), and says so.
+        by: 'step' (one backward step per drawn box) or 'layer': forward a layer at a time
+            (hidden, then output), then backward the other way, each net input's δ = ∂E/∂net
+            written out (the generalized delta rule); a step forward and one back per layer,
+            so every value is reached.
+        published: with by='layer', numbers to show beside the engine's, keyed by value name
+            (its data) or 'grad <name>' (its gradient), e.g. a textbook's ``{"out_h1": 0.5933}``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
@@ -103,19 +112,33 @@ def explore(
         raise ValueError(
             f"explore: collapse must be 'auto', 'neuron', 'layer' or None, got {collapse!r}"
         )
+    if by not in ("step", "layer"):
+        raise ValueError(f"explore: by must be 'step' or 'layer', got {by!r:.40}")
+    if by == "layer" and quiz:
+        raise ValueError("explore: the quiz asks a step at a time; use by='step' with quiz")
+    if published is not None and by != "layer":
+        raise ValueError("explore: published numbers are shown by layer; pass by='layer'")
     if not isinstance(title, str):
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
     named = as_names(names, "explore")
     view = View(root, named, max_nodes, collapse, model=names)
-    page = build_page(view, quiz=quiz, title=title, params=list(named) if named else None)
+    params = list(named) if named else None
+    page = build_page(view, quiz=quiz, title=title, params=params, by=by, published=published)
     return Explorer(page, len(view.order), len(view.shown_steps()), view.note)
 
 
 def build_page(
-    view: View, *, quiz: bool | str, title: str, params: Collection[Value] | None = None
+    view: View,
+    *,
+    quiz: bool | str,
+    title: str,
+    params: Collection[Value] | None = None,
+    by: str = "step",
+    published: Mapping[str, float] | None = None,
 ) -> str:
     """The whole page: inline SVG, the data as JSON, the CSS and the script (the editable
-    graph's engine and ``edit.js`` follow ``explore.js``; ``params`` are what descent moves)."""
+    graph's engine and ``edit.js`` follow ``explore.js``; ``params`` are what descent moves;
+    ``by='layer'``: each step is a layer, and no leaf is editable)."""
     boxes = view.boxes()
     width, height = layout(boxes)
     drawings = []
@@ -127,13 +150,15 @@ def build_page(
         )
     # NOTE: the editable graph ships the whole graph as a program (65 MB and 55 s for a 1M-op
     # chain); past MAX_EDITABLE values the page is read-only and costs what it draws.
-    edit = edit_data(view, params) if len(view.order) <= MAX_EDITABLE else None
+    editable = by == "step" and len(view.order) <= MAX_EDITABLE
+    edit = edit_data(view, params) if editable else None
+    records = view.records()
     data = {
         "root": view.id(view.root),
         "quiz": quiz,
         "scale": view.scale(),
         "note": view.note,
-        "nodes": view.records(),
+        "nodes": records,
         "groups": {
             gid: {
                 "name": view.group_names[gid],
@@ -146,6 +171,7 @@ def build_page(
         "total_steps": len(view.backward),
         "drawn": MAX_DRAWN,
         "edit": edit,
+        "by_layer": layer_data(view, published, records) if by == "layer" else None,
     }
     return _asset("page.html").format(
         title=html.escape(writable(title)),

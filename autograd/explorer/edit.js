@@ -129,7 +129,7 @@
     output.setAttribute("data-value", repr(prog.output));
   }
   function setDataLine(g, x) {
-    g.querySelectorAll(".cr-line").forEach(function (t) {
+    g.querySelectorAll(".cr-data, .cr-line").forEach(function (t) {
       if (t.textContent.indexOf("data ") === 0) t.textContent = "data " + fmt(x);
     });
   }

@@ -5,7 +5,8 @@
   var page = document.currentScript.parentElement;
   var $ = function (role) { return page.querySelector('[data-role="' + role + '"]'); };
   var data = JSON.parse($("data").textContent);
-  var steps = data.steps;
+  var L = data.by_layer;  // by layer: each step is one layer, forward then backward
+  var steps = L ? L.steps : data.steps;
   var viewport = $("viewport");
   var graph = viewport.querySelector("svg");
   var details = $("details");
@@ -14,9 +15,9 @@
   // --- the drawn graph: boxes by id, edges by the boxes they join ---
   var boxes = {};
   page.querySelectorAll(".cr-graph [data-node]").forEach(function (g) {
-    var grad = g.querySelector(".cr-grad");
+    var grad = g.querySelector(".cr-grad"), dat = g.querySelector(".cr-data");
     boxes[g.getAttribute("data-node")] = { el: g, box: g.querySelector(".cr-box"),
-      grad: grad, gradText: grad ? grad.textContent : "" };
+      grad: grad, gradText: grad ? grad.textContent : "", dat: dat, datText: dat ? dat.textContent : "" };
   });
   var edges = [], out = {};
   graph.querySelectorAll(".cr-edge").forEach(function (e) {
@@ -61,20 +62,27 @@
     render: function () { render(); }, known: function (id) { return knownNode(id); },
     quiz: null, answered: {}, num: num, el: function (t, x, c) { return el(t, x, c); },
     step: function () { return k; }, details: details, role: $ };
-  var k = data.quiz ? 0 : steps.length;
+  var k = data.quiz || L ? 0 : steps.length;
   var answered = hooks.answered;  // quiz.js (the quiz) fills it: step index -> feedback
   var selected = null;
   var timer = null;
 
   // the current step's gradient is hidden in a quiz until answered; stepping on gives it away
   function hidden(i) { return data.quiz && i === k - 1 && !answered[i]; }
+  // by layer: [forward layer, backward layer] of a unit or value; data is known once its
+  // layer has gone forward (-1: a leaf, known from the start), a gradient once it has gone back
+  var half = L ? steps.length / 2 : 0;
+  function dataKnown(fb) { return !fb || k > fb[0]; }
+  function gradKnown(fb) { return !!fb && k > half && fb[1] >= steps.length - k; }
   function knownUnit(u) {
+    if (L) return gradKnown(L.units[u]);
     if (k >= steps.length && !data.quiz) return true;
     var i = firstStep[u];
     if (i === undefined) return k >= steps.length;
     return i < k && !hidden(i);
   }
   function knownNode(id) {
+    if (L) return gradKnown(L.nodes[id]);
     for (var i = 0; i < k; i++) if (steps[i].node === id) return !hidden(i);
     return k >= steps.length && !data.quiz;
   }
@@ -85,13 +93,16 @@
       b.el.classList.remove("cr-current", "cr-consumer");
       b.el.classList.toggle("cr-unknown", !known && !b.el.classList.contains("cr-more"));
       if (b.grad) b.grad.textContent = known ? b.gradText : "grad ?";
+      if (b.dat && L) b.dat.textContent = dataKnown(L.units[u]) ? b.datText : "data ?";
       var g = rec ? rec.grad : null;
       if (!rec && data.groups[u]) g = groupGrad(u);
       b.box.style.fill = known && g !== null ? color(g) : "";
     });
     edges.forEach(function (e) { e.el.classList.remove("cr-flow"); });
     var s = k > 0 ? steps[k - 1] : null;
-    if (s) {
+    if (s && L) {
+      s.units.forEach(function (u) { if (boxes[u]) boxes[u].el.classList.add("cr-current"); });
+    } else if (s) {
       var cur = boxes[s.unit];
       if (cur) cur.el.classList.add("cr-current");
       s.terms.forEach(function (c) {
@@ -101,14 +112,17 @@
       });
     }
     // one step per drawn box: when that is fewer than backward's steps, say which one it is
-    $("step-label").textContent = "step " + k + " of " + steps.length +
+    if (L) $("step-label").textContent = "step " + k + " of " + steps.length + ": " +
+      (s ? s.phase + ", " + s.name : "before the forward pass");
+    else $("step-label").textContent = "step " + k + " of " + steps.length +
       (data.total_steps > steps.length ? " (one per box; backward: " +
         (s ? "step " + s.backward + " of " : "") + data.total_steps + ")" : "");
     $("step-prev").disabled = $("step-first").disabled = k === 0;
     $("step-next").disabled = $("step-last").disabled = k === steps.length;
     renderCaption(s);
     renderQuiz(s);
-    if (s && !selected) show(s.node); else if (selected) show(selected);
+    renderPublished(s);
+    if (s && !selected && s.node) show(s.node); else if (selected) show(selected);
     if (hooks.afterRender) hooks.afterRender();
   }
   function groupGrad(gid) {
@@ -117,11 +131,31 @@
   }
   function renderCaption(s) {
     var c = $("caption");
-    if (!s) c.textContent = "Forward pass done. Step through backward: it starts at the output, " +
+    if (!s && L) c.textContent = "The inputs and weights are set. Step forward a layer at a time " +
+      "(each neuron's net input, then its activation out), then backward: each layer's δ = ∂" +
+      L.root + "/∂net, passed back a layer at a time (the generalized delta rule).";
+    else if (!s) c.textContent = "Forward pass done. Step through backward: it starts at the output, " +
       "whose gradient is the seed 1, and each step adds up grad(user) × local derivative over a node's uses.";
     else if (hidden(k - 1)) c.textContent = s.question + (s.terms.length ?
       "\n(its uses are highlighted: click one for its gradient)" : "");
     else c.textContent = s.caption;
+  }
+  function renderPublished(s) {  // a textbook's numbers beside the engine's, for this layer
+    var box = $("published"), rows = s && s.published ? s.published : [];
+    box.hidden = !rows.length;
+    box.textContent = "";
+    if (!rows.length) return;
+    var t = el("table"), head = el("tr");
+    ["", "published", "engine", "difference"].forEach(function (h) { head.appendChild(el("th", h)); });
+    t.appendChild(head);
+    rows.forEach(function (r) {
+      var tr = el("tr"), d = num(r[2]) - r[1];
+      tr.setAttribute("data-key", r[0]);
+      [r[0], String(r[1]), String(num(r[2])), d === 0 ? "0" : d.toExponential(1)]
+        .forEach(function (c) { tr.appendChild(el("td", c)); });
+      t.appendChild(tr);
+    });
+    box.appendChild(t);
   }
   function renderQuiz(s) {
     $("quiz").hidden = !data.quiz || !s || !hooks.quiz;
@@ -148,11 +182,13 @@
     }
     var r = data.nodes[id];
     if (!r) return;
-    var known = knownNode(id);
+    var known = knownNode(id), datKnown = !L || dataKnown(L.nodes[id]);
     details.appendChild(el("h2", r.name));
     var t = el("table");
-    var rows = [["op", r.op || "(leaf: an input or parameter)"], ["data", fmt(r.data)],
+    var rows = [["op", r.op || "(leaf: an input or parameter)"], ["data", datKnown ? fmt(r.data) : "?"],
       ["grad", known ? fmt(r.grad) : "?"]];
+    if (L && L.nets.indexOf(id) >= 0)
+      rows.push(["δ = ∂" + L.root + "/∂" + r.name, (known ? fmt(r.grad) : "?") + "  (generalized delta rule)"]);
     if (r.label && r.label !== r.name) rows.push(["label", r.label]);
     rows.forEach(function (row) {
       var tr = el("tr");
@@ -169,7 +205,7 @@
       r.formulas.forEach(function (f) { details.appendChild(el("p", f, "cr-math")); });
     }
     details.appendChild(el("h3", "paths to the output"));
-    if (!known && data.quiz) details.appendChild(el("p", "(shown once this step is answered)", "cr-hint"));
+    if (!known && (data.quiz || L)) details.appendChild(el("p", "(shown once this step is answered)", "cr-hint"));
     else if (!r.paths) details.appendChild(el("p", "(not listed for a graph this big)", "cr-hint"));
     else if (r.paths.note) details.appendChild(el("p", r.paths.note, "cr-hint"));
     else showPaths(r);
@@ -237,6 +273,7 @@
     k = Math.max(0, Math.min(steps.length, n));
     if (k > 0) { selected = null; }
     render();
+    follow();
     if (k > 0) markPaths(null);
   }
   function play() {
@@ -258,7 +295,7 @@
     var keys = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: 0, End: steps.length };
     if (e.key in keys) { go(keys[e.key]); e.preventDefault(); }
     else if (e.key === " ") { play(); e.preventDefault(); }
-    else if (e.key === "0") fit();
+    else if (e.key === "0") $("zoom-fit").onclick();
   });
 
   // --- pointing at nodes ---
@@ -292,6 +329,50 @@
     full = { x: 0, y: 0, width: full.width, height: full.height };
     setBox();
   }
+  // a big graph opens at a zoom where its 12px text reads at 10px or more, on the current
+  // step (or the output); "fit all" shows it whole, and stepping pans to keep the step in view
+  var READ = 1.2;  // svg units per screen pixel at most when the page opens
+  function target() {
+    var s = k > 0 && (L || k < steps.length) ? steps[k - 1] : L ? steps[0] : null;  // all done: the output
+    var ids = s ? (L ? s.units : [s.unit]) : [data.root in boxes ? data.root : unitOf(data.root)];
+    return ids.filter(function (u) { return boxes[u]; });
+  }
+  function extent(ids) {
+    var r = null;
+    ids.forEach(function (u) {
+      var b = boxes[u].el.getBBox();
+      if (!r) r = { x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height };
+      else r = { x0: Math.min(r.x0, b.x), y0: Math.min(r.y0, b.y),
+        x1: Math.max(r.x1, b.x + b.width), y1: Math.max(r.y1, b.y + b.height) };
+    });
+    return r;
+  }
+  function centre(r) {
+    box.x = (r.x0 + r.x1) / 2 - box.w / 2; box.y = (r.y0 + r.y1) / 2 - box.h / 2;
+  }
+  function opening() {
+    fit();
+    var W = Math.max(viewport.clientWidth, 1), H = Math.max(viewport.clientHeight, 1);
+    var r = extent(target());
+    if (box.w / W > READ && r) {
+      box.w = W * READ; box.h = H * READ;
+      centre(r);
+      setBox();
+    }
+    viewport.setAttribute("data-scale", (W / box.w).toFixed(3));
+  }
+  function follow() {  // pan (never zoom) so the current step's boxes are in view
+    var r = extent(target()), pad = 20;
+    if (!r) return;
+    if (r.x0 >= box.x && r.y0 >= box.y && r.x1 <= box.x + box.w && r.y1 <= box.y + box.h) return;
+    var wide = r.x1 - r.x0 + 2 * pad > box.w, tall = r.y1 - r.y0 + 2 * pad > box.h;
+    if (wide || tall) centre(r);
+    else {
+      box.x = Math.min(Math.max(box.x, r.x1 + pad - box.w), r.x0 - pad);
+      box.y = Math.min(Math.max(box.y, r.y1 + pad - box.h), r.y0 - pad);
+    }
+    setBox();
+  }
   full = { x: full.x, y: full.y, width: full.width, height: full.height };
   viewport.addEventListener("wheel", function (e) {
     e.preventDefault();
@@ -300,6 +381,7 @@
     box.w *= f; box.h *= f;
     box.x = px - (px - box.x) * f; box.y = py - (py - box.y) * f;
     setBox();
+    viewport.setAttribute("data-scale", (r.width / box.w).toFixed(3));
   }, { passive: false });
   var drag = null;
   viewport.addEventListener("pointerdown", function (e) {
@@ -319,10 +401,13 @@
     selected = null; markPaths(null);
     page.querySelectorAll(".cr-selected").forEach(function (x) { x.classList.remove("cr-selected"); });
   });
-  $("zoom-fit").onclick = fit;
-  window.addEventListener("resize", fit);
+  $("zoom-fit").onclick = function () {
+    fit();
+    viewport.setAttribute("data-scale", (Math.max(viewport.clientWidth, 1) / box.w).toFixed(3));
+  };
+  window.addEventListener("resize", opening);
 
-  fit();
+  opening();
   render();
   if (!data.quiz) show(data.root);
 })();

@@ -212,6 +212,8 @@ def _node(b: Box) -> str:
         cls = "cr-name" if i == 0 and b.kind != "more" else "cr-line"
         if line.startswith("grad "):
             cls = "cr-grad"
+        elif line.startswith("data "):
+            cls = "cr-data"
         parts.append(
             f'<text class="{cls}" x="{x + PAD:.1f}" y="{b.y + PAD / 2 + LINE * (i + 1) - 3:.1f}">'
             f"{escape(line)}</text>"

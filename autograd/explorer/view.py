@@ -13,6 +13,7 @@ from autograd.graph import topological_order
 from autograd.stepthrough import Step
 from autograd.value import Value
 from autograd.viz import format_factor, format_number, name_of, op_kind, op_symbol
+from autograd.viz.collapse import neuron_value_names
 from autograd.viz.format import visible
 from autograd.viz.summary import MORE, summarise
 
@@ -78,7 +79,9 @@ class View:
         self.model = model  # what names came from: a model may say how it groups
         self.order = topological_order(root)
         self.index = {v: i for i, v in enumerate(self.order)}
-        self.names = display_names(self.order, names, self.index)
+        self.names = display_names(
+            self.order, neuron_value_names(self.order, names, model), self.index
+        )
         self.backward = step_through(root, names=self.names)
         self.grads: Mapping[Value, float] = self.backward.done(len(self.backward) - 1)
         self.summary = summarise(

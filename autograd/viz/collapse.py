@@ -142,3 +142,41 @@ def group_node(
     fields.append(f"{plural(nparams, 'param')}, {plural(len(vs) - nparams, 'op')}")
     label = "{ " + " | ".join(fields) + " }"
     return {"shape": "record", "label": label, "style": "rounded,filled", "fillcolor": fill}
+
+
+def neuron_value_names(
+    order: list[Value], names: Mapping[Value, str] | None, model: object
+) -> dict[Value, str]:
+    """``names`` plus a name for each neuron's values when ``model`` says how it groups:
+    ``<neuron>.net`` for the weighted sum (the input of its activation, or a linear neuron's
+    output), ``<neuron>.out`` for its activation, and ``out`` for the root when it is one of
+    these. A value with a label (or a name given) keeps it; a neuron called k times gives k
+    values one name (pages then add ``#k``)."""
+    out = dict(names or {})
+    if not isinstance(model, GroupedModel):
+        return out
+    group = assign_groups(order, model.draw_groups("neuron"))
+    leaves: set[Value] = set()  # values some other group (or no group) takes
+    for c in order:
+        for p in c._parents:
+            if p in group and group.get(c) != group[p]:
+                leaves.add(p)
+    made: dict[Value, str] = {}
+    for v in order:
+        g = group.get(v)
+        if g is None or not v._op:
+            continue
+        if op_kind(v._op) == "activation":
+            made[v] = f"{g}.out"
+            for p in v._parents:
+                if p._op and group.get(p) == g:
+                    made[p] = f"{g}.net"
+        elif v in leaves or v is order[-1]:
+            made.setdefault(v, f"{g}.net")
+    root = order[-1] if order else None
+    if root in made:
+        made[root] = "out"
+    for v, n in made.items():
+        if v not in out and not v.label:
+            out[v] = n
+    return out

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..value import Value
-from .collapse import Collapse, GroupedModel, group_key
+from .collapse import Collapse, GroupedModel, group_key, neuron_value_names
 from .format import escape_text, plural
 from .names import Names, as_names
 from .plan import Plan, graph_order, mark_path, plan_graph
@@ -81,6 +81,7 @@ def draw_dot(
     named = as_names(names, "draw_dot")
     model = names if isinstance(names, GroupedModel) else None
     order = graph_order(root)
+    named = neuron_value_names(order, named, model) if model is not None else named
     if collapse is not None:
         if not named:
             raise ValueError("draw_dot: collapse needs names (e.g. names=model)")
