@@ -133,7 +133,8 @@ def playground(
         y: one label per point: -1/+1 for hinge, 0/1 (or -1/+1) for bce, class indices for
             cross_entropy, numbers for mse.
         loss: "hinge", "bce", "cross_entropy" or "mse" (see ``nn.fit``).
-        l2, lr: the weight decay factor (>= 0) and the page's first learning rate (> 0).
+        l2: the weight decay factor (>= 0).
+        lr: the page's first learning rate (> 0).
 
     Models too big to train in a page (points x parameters > 400,000) still show the data,
     with a note saying why they do not train; past 64 neurons the network is not drawn.

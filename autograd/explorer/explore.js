@@ -347,8 +347,11 @@
     });
     return r;
   }
-  function centre(r) {
+  function centre(r) {  // ... but no blank beyond the graph's edges when it is bigger than the view
+    var pad = 10;
     box.x = (r.x0 + r.x1) / 2 - box.w / 2; box.y = (r.y0 + r.y1) / 2 - box.h / 2;
+    if (full.width + 2 * pad > box.w) box.x = Math.min(Math.max(box.x, -pad), full.width + pad - box.w);
+    if (full.height + 2 * pad > box.h) box.y = Math.min(Math.max(box.y, -pad), full.height + pad - box.h);
   }
   function opening() {
     fit();
