@@ -374,3 +374,12 @@ def test_a_label_wins_over_the_name_a_model_gives():
     data = page_data(explore(y, names=model).to_html())
     names = {r["name"] for r in data["nodes"].values()}
     assert "score" in names and "out" not in names
+
+
+def test_a_cut_page_says_its_steps_skip_values_and_by_layer_counts_its_own_steps():
+    from helpers import moons_loss
+
+    loss, model = moons_loss(8)
+    cut = explore(loss, names=model, max_nodes=30)
+    assert "steps go one drawn box at a time (by='layer' reaches every value)" in cut.note
+    assert explore(loss, names=model, by="layer").steps == 8

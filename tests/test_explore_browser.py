@@ -433,6 +433,11 @@ def test_stepping_the_readme_loss_by_layer_reaches_every_gradient(open_page: Any
 
     loss, model = moons_loss()
     p = open_page(loss, names=model, by="layer")
+    p.role("zoom-fit").click()
+    p.page.locator(".cr-graph .cr-group").first.click()  # before forward: no value shown yet
+    rows = [line.split("\t") for line in p.details().splitlines() if line.count("\t") == 3]
+    computed = [r for r in rows if r[1] != "leaf"]  # a parameter's value is known from the start
+    assert computed and all(r[2] == "data ?" for r in computed)
     n = int(p.role("step-label").inner_text().split(" of ")[1].split(":")[0])
     for k in range(1, n + 1):
         p.role("step-next").click()

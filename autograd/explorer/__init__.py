@@ -17,7 +17,7 @@ from autograd.value import Value
 from autograd.viz import Names, as_names, legend_html
 from autograd.viz.format import writable
 
-from .bylayer import layer_data
+from .bylayer import depths, layer_data
 from .card import value_card
 from .edit import edit_data, edit_script
 from .layout import layout, svg
@@ -62,7 +62,7 @@ class Explorer:
     def __repr__(self) -> str:
         more = f"; {self.note}" if self.note else ""
         return (
-            f"<Explorer: {self.nodes} values, {self.steps} backward steps{more}; "
+            f"<Explorer: {self.nodes} values, {self.steps} steps{more}; "
             "shows itself in Jupyter, .to_html(path) writes the page>"
         )
 
@@ -123,8 +123,11 @@ def explore(
     named = as_names(names, "explore")
     view = View(root, named, max_nodes, collapse, model=names)
     params = list(named) if named else None
+    if by == "step" and view.summary.cut:
+        view.note += "; steps go one drawn box at a time (by='layer' reaches every value)"
     page = build_page(view, quiz=quiz, title=title, params=params, by=by, published=published)
-    return Explorer(page, len(view.order), len(view.shown_steps()), view.note)
+    steps = 2 * len(set(depths(view).values())) if by == "layer" else len(view.shown_steps())
+    return Explorer(page, len(view.order), steps, view.note)
 
 
 def build_page(

@@ -170,7 +170,8 @@ def _forward(
     ops = [v for v in vs if v._op]
     named = sorted((v for v in ops if _named(view, v)), key=lambda v: natural_key(view.names[v]))
     named = named or ops
-    lines = [f"forward, {name}: {len(ops)} values computed from the layer before"]
+    source = "the inputs and parameters" if i == 0 else "the layer before"
+    lines = [f"forward, {name}: {len(ops)} values computed from {source}"]
     for v in named[:MAX_LISTED]:
         ins = [
             view.names[x] if isinstance(x, Value) else format_number(float(x))

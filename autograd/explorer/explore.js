@@ -241,6 +241,11 @@
           if (!g.hasAttribute("data-text")) g.setAttribute("data-text", g.textContent);
           g.textContent = known ? g.getAttribute("data-text") : "grad ?";
         }
+        var d = m.querySelector(".cr-data");  // by layer: no value before its layer goes forward
+        if (d && L) {
+          if (!d.hasAttribute("data-text")) d.setAttribute("data-text", d.textContent);
+          d.textContent = dataKnown(L.nodes[m.getAttribute("data-node")]) ? d.getAttribute("data-text") : "data ?";
+        }
         if (r) m.querySelector(".cr-box").style.fill = known ? color(r.grad) : "";
       });
     }
@@ -248,7 +253,8 @@
     g.members.forEach(function (id) {
       var r = data.nodes[id], tr = el("tr");
       if (!r) return;
-      [r.name, r.op || "leaf", "data " + fmt(r.data), "grad " + (knownNode(id) ? fmt(r.grad) : "?")]
+      var dat = !L || dataKnown(L.nodes[id]) ? fmt(r.data) : "?";
+      [r.name, r.op || "leaf", "data " + dat, "grad " + (knownNode(id) ? fmt(r.grad) : "?")]
         .forEach(function (c) { tr.appendChild(el("td", c)); });
       t.appendChild(tr);
     });
