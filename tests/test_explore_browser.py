@@ -422,6 +422,10 @@ def test_the_worked_example_steps_forward_then_back_a_layer_at_a_time(browser: A
     assert heads == ["", "published", "engine", "difference"]
     p.page.locator('[data-role="details"]').wait_for()
     assert "δ = ∂E_total/∂net_o1" in p.role("details").inner_text()  # the panel shows δ
+    net_o1 = f"n{order.index(ex.values['net_o1'])}"
+    net_h1 = f"n{order.index(ex.values['net_h1'])}"
+    assert "δ = grad 0.1385" in graph_text(p, net_o1)  # and so does the box
+    assert "δ = grad ?" in graph_text(p, net_h1)  # the hidden layer's δ: not yet
     p.role("step-next").click()
     text = p.page.locator(".cr-graph").text_content()
     assert "?" not in text  # every value and every gradient reached

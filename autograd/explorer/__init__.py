@@ -17,7 +17,7 @@ from autograd.value import Value
 from autograd.viz import Names, as_names, legend_html
 from autograd.viz.format import writable
 
-from .bylayer import depths, layer_data
+from .bylayer import depths, layer_data, mark_deltas
 from .card import value_card
 from .edit import edit_data, edit_script
 from .layout import layout, svg
@@ -143,6 +143,8 @@ def build_page(
     graph's engine and ``edit.js`` follow ``explore.js``; ``params`` are what descent moves;
     ``by='layer'``: each step is a layer, and no leaf is editable)."""
     boxes = view.boxes()
+    if by == "layer":
+        mark_deltas(view, boxes)
     width, height = layout(boxes)
     drawings = []
     for gid in view.groups:

@@ -20,6 +20,7 @@ from autograd.viz import format_number, op_kind
 from autograd.viz.collapse import natural_key
 
 from .formulas import expression
+from .layout import Box
 from .view import View, number
 
 MAX_LISTED = 12  # values written out per layer in a caption
@@ -49,6 +50,15 @@ def depths(view: View) -> dict[Value, int]:
 def is_net(v: Value, consumers: Mapping[Value, list[Value]]) -> bool:
     """A net input: a value an activation takes (its δ is the gradient there)."""
     return any(op_kind(c._op) == "activation" for c in consumers.get(v, ()))
+
+
+def mark_deltas(view: View, boxes: list[Box]) -> None:
+    """A net's box says its gradient is its δ: 'δ = grad 0.1385' (before layout, so it fits)."""
+    acts = [a for a in view.order if a._op and op_kind(a._op) == "activation"]
+    nets = {view.id(v) for a in acts for v in a._parents}
+    for b in boxes:
+        if b.id in nets and b.kind == "value":
+            b.lines = [("δ = " + line if line.startswith("grad ") else line) for line in b.lines]
 
 
 def layer_data(

@@ -92,7 +92,7 @@
       var b = boxes[u], known = knownUnit(u), rec = data.nodes[u];
       b.el.classList.remove("cr-current", "cr-consumer");
       b.el.classList.toggle("cr-unknown", !known && !b.el.classList.contains("cr-more"));
-      if (b.grad) b.grad.textContent = known ? b.gradText : "grad ?";
+      if (b.grad) b.grad.textContent = known ? b.gradText : b.gradText.indexOf("δ") === 0 ? "δ = grad ?" : "grad ?";
       if (b.dat && L) b.dat.textContent = dataKnown(L.units[u]) ? b.datText : "data ?";
       var g = rec ? rec.grad : null;
       if (!rec && data.groups[u]) g = groupGrad(u);

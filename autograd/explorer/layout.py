@@ -210,7 +210,7 @@ def _node(b: Box) -> str:
     )
     for i, line in enumerate(b.lines):
         cls = "cr-name" if i == 0 and b.kind != "more" else "cr-line"
-        if line.startswith("grad "):
+        if line.startswith(("grad ", "δ = grad ")):
             cls = "cr-grad"
         elif line.startswith("data "):
             cls = "cr-data"
