@@ -141,20 +141,23 @@ class BackwardSteps:
         k = range(len(self))[k]
         return self._caption(k, self.steps[k])
 
-    def _caption(self, k: int, s: Step) -> str:
+    def _caption(self, k: int, s: Step, max_terms: int | None = None) -> str:
+        """The caption of step k; past ``max_terms`` terms, the rest are counted, not written."""
         name = self.names[s.node]
         head = f"step {k + 1} of {len(self)}: "
         if s.node is self.root:
             return f"{head}grad {name} = {format_number(s.grad)} (the seed: d {name} / d {name})"
         if not s.terms:
             return f"{head}grad {name} = 0 ({name} is not used on the way to the output)"
+        terms = s.terms if max_terms is None else s.terms[:max_terms]
+        more = f" + … ({len(s.terms) - len(terms)} more terms)" if len(terms) < len(s.terms) else ""
         symbolic = " + ".join(
-            f"grad {self.names[t.consumer]} * d{self.names[t.consumer]}/d{name}" for t in s.terms
+            f"grad {self.names[t.consumer]} * d{self.names[t.consumer]}/d{name}" for t in terms
         )
         numbers = " + ".join(
-            f"{format_factor(t.upstream)} * {format_factor(t.local)}" for t in s.terms
+            f"{format_factor(t.upstream)} * {format_factor(t.local)}" for t in terms
         )
-        return f"{head}grad {name} = {symbolic}\n= {numbers} = {format_number(s.grad)}"
+        return f"{head}grad {name} = {symbolic}{more}\n= {numbers}{more} = {format_number(s.grad)}"
 
     def draw(
         self,

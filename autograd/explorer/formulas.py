@@ -8,12 +8,15 @@ entry has no formula (a ``define_op`` without ``formula=``) shows the recorded n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Iterable, Sequence
+from typing import overload
 
 from autograd.ops import REGISTRY
 from autograd.viz.format import format_factor, format_number
 
 Input = tuple[str, float, bool]  # (name, value, is a Value)
+_FORMATTER = string.Formatter()
 
 
 def _templates(op: str, n: int) -> tuple[str, tuple[str, ...]]:
@@ -30,17 +33,58 @@ def _templates(op: str, n: int) -> tuple[str, tuple[str, ...]]:
     return str(display), tuple(formula)
 
 
-def _fill(template: str, parts: Sequence[str], out: str) -> str:
+def _fill(template: str, parts: Sequence[str], out: str, limit: int | None = None) -> str:
+    """The template with its fields filled from ``parts`` (read only where a field asks, so a
+    sum of 1,000 inputs costs what is written); with ``limit``, stops once that many characters
+    are written (the caller cuts the rest)."""
+    written: list[str] = []
+    size = auto = 0
     try:
-        return template.format(*parts, out=out)
-    except (IndexError, KeyError, ValueError):  # a user's template that does not fit its inputs
-        return template
+        for text, field, spec, conversion in _FORMATTER.parse(template):
+            written.append(text)
+            size += len(text)
+            if field is not None:
+                if field == "" or field[0] in ".[":  # '{}': numbered in order, as str.format does
+                    field, auto = f"{auto}{field}", auto + 1
+                obj = _FORMATTER.get_field(field, parts, {"out": out})[0]
+                piece = format(_FORMATTER.convert_field(obj, conversion), spec or "")
+                written.append(piece)
+                size += len(piece)
+            if limit is not None and size > limit:
+                break
+    except (IndexError, KeyError, ValueError, AttributeError, TypeError):
+        return template  # a user's template that does not fit its inputs
+    return "".join(written)
 
 
-def expression(op: str, names: Sequence[str]) -> str:
-    """The op applied to its inputs' names, for a heading: ``a·b``, ``tanh(u)``."""
+class _Lazy(Sequence[str]):
+    """``f(items[i])`` made when field i is read, kept for the next read."""
+
+    def __init__(self, items: Sequence[Input], f: Callable[[Input], str]) -> None:
+        self.items, self.f = items, f
+        self.made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        if i not in self.made:
+            self.made[i] = self.f(self.items[i])
+        return self.made[i]
+
+
+def expression(op: str, names: Sequence[str], limit: int | None = None) -> str:
+    """The op applied to its inputs' names, for a heading: ``a·b``, ``tanh(u)``; with ``limit``,
+    only about that many characters are written (a sum of 1,000 inputs is cut, not built)."""
     display, _ = _templates(op, len(names))
-    return _fill(display, [_group(n) for n in names], out="out")
+    grouped = _Lazy([(n, 0.0, True) for n in names], lambda x: _group(x[0]))
+    return _fill(display, grouped, out="out", limit=limit)
 
 
 def local_formulas(
@@ -49,26 +93,38 @@ def local_formulas(
     out: float,
     inputs: Sequence[Input],
     locals_: Sequence[float],
+    which: Iterable[int] | None = None,
 ) -> list[str]:
     """One line per Value input: ``d out/d x = symbols = numbers = local``.
 
     ``inputs`` lists every input of the op as (name, value, is_a_Value), constants included, in
     the rule's order; ``locals_`` holds the recorded local derivative of each Value input.
+    ``which`` picks the lines wanted (the k-th Value input's), so a node with 1,000 inputs
+    writes only the lines shown.
     """
     display, formulas = _templates(op, len(inputs))
-    names = [_group(n) for n, _, _ in inputs]
-    numbers = [format_factor(x) for _, x, _ in inputs]
-    forward = _fill(display, names, out="out")
-    unary = sum(1 for x in inputs if x[2]) == 1 and bool(formulas)
-    lines = []
+    names = _Lazy(inputs, lambda x: _group(x[0]))
+    numbers = _Lazy(inputs, lambda x: format_factor(x[1]))
     values = [i for i, x in enumerate(inputs) if x[2]]
-    for i, local in zip(values, locals_, strict=False):
+    # d tanh(u)/du for one input; dy/da for several, where y names the output
+    unary = len(values) == 1 and bool(formulas)
+    made: list[str] = []
+
+    def forward() -> str:  # written only for a line that shows it (a sum's is long)
+        if not made:
+            made.append(_fill(display, names, out="out"))
+        return made[0]
+
+    count = min(len(values), len(locals_))
+    lines = []
+    for k in range(count) if which is None else which:
+        i, local = values[k], locals_[k]
         name = inputs[i][0]
-        # d tanh(u)/du for one input; dy/da for several, where y names the output
-        head = f"d {_group(forward)}/d{name}" if unary else f"d{out_name}/d{name}"
+        head = f"d {_group(forward())}/d{name}" if unary else f"d{out_name}/d{name}"
         steps = [head]
         if i < len(formulas):
-            steps.append(_fill(formulas[i], names, out=_group(forward)))
+            symbols = _group(forward()) if unary or "{out" in formulas[i] else "out"
+            steps.append(_fill(formulas[i], names, out=symbols))
             steps.append(_fill(formulas[i], numbers, out=format_factor(out)))
         steps.append(format_number(local))
         kept = [steps[0]]

@@ -146,6 +146,7 @@ def svg(boxes: list[Box], width: float, height: float) -> str:
         '<path d="M0,0 L8,4 L0,8 z"/></marker></defs>',
         '<g class="cr-edges">',
     ]
+    spans = [(o.x, o.x + o.width, o.y, o.y + o.height) for o in boxes]  # measured once
     for b in boxes:
         uses: dict[str, int] = {}
         for p in b.inputs:
@@ -153,7 +154,7 @@ def svg(boxes: list[Box], width: float, height: float) -> str:
         seen: dict[str, int] = {}
         for p in b.inputs:  # a*a: two edges, one per use, drawn apart
             j = seen[p] = seen.get(p, -1) + 1
-            out.append(_edge(where[p], b, j, uses[p], boxes))
+            out.append(_edge(where[p], b, j, uses[p], spans))
     out.append('</g><g class="cr-nodes">')
     for b in boxes:
         out.append(_node(b))
@@ -164,7 +165,7 @@ def svg(boxes: list[Box], width: float, height: float) -> str:
 PARALLEL = 7.0  # px between two uses of one value by one node
 
 
-def _edge(a: Box, b: Box, j: int, n: int, boxes: list[Box]) -> str:
+def _edge(a: Box, b: Box, j: int, n: int, spans: list[tuple[float, float, float, float]]) -> str:
     """The j-th of n edges from a to b: side by side when n > 1; an edge that would cross a
     box in a column between them bends above (or below) every such box, so it stays visible."""
     shift = (j - (n - 1) / 2) * PARALLEL
@@ -173,11 +174,11 @@ def _edge(a: Box, b: Box, j: int, n: int, boxes: list[Box]) -> str:
     dx = max(20.0, (x2 - x1) / 2)
     c1, c2 = y1 + 2 * shift, y2 + 2 * shift
     low, high = min(y1, y2) - 4, max(y1, y2) + 4
-    between = [o for o in boxes if o.x > x1 and o.x + o.width < x2]
-    hit = [o for o in between if o.y < high and o.y + o.height > low]
+    between = [o for o in spans if o[0] > x1 and o[1] < x2]  # (left, right, top, bottom)
+    hit = [o for o in between if o[2] < high and o[3] > low]
     if hit:
-        top = min(o.y for o in between) - 14
-        bottom = max(o.y + o.height for o in between) + 14
+        top = min(o[2] for o in between) - 14
+        bottom = max(o[3] for o in between) + 14
         mid = (y1 + y2) / 2
         y = top if mid - top <= bottom - mid else bottom
         c1 = c2 = y + (y - mid) / 3 + shift  # a cubic reaches ~3/4 of its control points

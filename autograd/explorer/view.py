@@ -25,6 +25,7 @@ MAX_PATHS = 16  # paths listed per node
 MAX_MEMBERS = 30  # members of a collapsed group listed and drawn
 MAX_DRAWN = 12  # members of a collapsed group drawn in its panel
 MAX_INPUTS = 12  # inputs (and their local derivatives) listed per node
+MAX_TERMS = 16  # terms of a step written out (a weight used by every sample has more)
 MAX_TEXT = 2000  # characters of a label kept in the page
 
 
@@ -101,6 +102,9 @@ class View:
             self.group_names[f"g{j}"] = key
             self._gid[key] = f"g{j}"
         self._outputs: dict[str, list[Value]] | None = None
+        self._units: tuple[dict[str, list[str]], dict[str, Value], set[Value]] | None = None
+        self._input_lists: dict[Value, list[tuple[str, float, bool]]] = {}
+        self._exprs: dict[Value, str] = {}
 
     def id(self, v: Value) -> str:
         return f"n{self.index[v]}"
@@ -116,28 +120,48 @@ class View:
 
     def boxes(self) -> list[Box]:
         """One box per drawn unit, inputs first, each with the units that feed it."""
+        inputs, first, _ = self._walk_units()
         out: dict[str, Box] = {}
-        shown = [*self.summary.drawn, *(v for vs in self.groups.values() for v in vs)]
-        shown.sort(key=self.index.__getitem__)
+        for uid, v in first.items():
+            out[uid] = b = self._box(uid, v)
+            b.inputs = list(inputs[uid])
         if self.summary.cut:
-            out[MORE] = self._box(MORE, self.root)
-        for v in shown:
-            uid = self.unit_of(v)
-            if uid not in out:
-                out[uid] = self._box(uid, v)
-            b = out[uid]
-            for p in v._parents:  # a value's box: one edge per use; a group's: one per input
-                pid = self.unit_of(p)
-                if pid != uid and (b.kind == "value" or pid not in b.inputs):
-                    b.inputs.append(pid)
-        if self.summary.cut:
-            more = out.pop(MORE)
+            more = self._box(MORE, self.root)
             for p in self.summary.used_by_hidden():
                 pid = self.unit_of(p)
                 if pid not in more.inputs:
                     more.inputs.append(pid)
             out[MORE] = more
         return list(out.values())
+
+    def _walk_units(self) -> tuple[dict[str, list[str]], dict[str, Value], set[Value]]:
+        """One walk over the values shown (drawn or in a kept group): each unit's inputs (a
+        value's box: one per use; a group's: one per feeding unit), the value that opens each
+        unit, and the values some other unit takes (what leaves a group)."""
+        if self._units is None:
+            uid_of = {v: self.id(v) for v in self.summary.drawn}
+            for gid, vs in self.groups.items():
+                uid_of.update(dict.fromkeys(vs, gid))
+            inputs: dict[str, list[str]] = {}
+            first: dict[str, Value] = {}
+            used: set[Value] = set()
+            for v in self.order:  # NOTE: parents first, so boxes come out inputs first
+                uid = uid_of.get(v)
+                if uid is None:
+                    continue
+                ins = inputs.get(uid)
+                if ins is None:
+                    ins = inputs[uid] = []
+                    first[uid] = v
+                one_per_use = uid not in self.groups
+                for p in v._parents:
+                    pid = uid_of.get(p, MORE)
+                    if pid != uid:
+                        used.add(p)
+                        if one_per_use or pid not in ins:
+                            ins.append(pid)
+            self._units = (inputs, first, used)
+        return self._units
 
     def _box(self, uid: str, v: Value) -> Box:
         if uid == MORE:
@@ -163,11 +187,9 @@ class View:
     def _group_output(self, gid: str) -> Value | None:
         """The group's one value used outside it (or the root), if there is exactly one."""
         if self._outputs is None:
-            used: set[Value] = set(self.summary.used_by_hidden()) if self.summary.cut else set()
-            shown = [*self.summary.drawn, *(v for vs in self.groups.values() for v in vs)]
-            for v in shown:
-                u = self.unit_of(v)
-                used.update(p for p in v._parents if self.unit_of(p) != u)
+            used = self._walk_units()[2]
+            if self.summary.cut:
+                used = used | self.summary.used_by_hidden().keys()
             self._outputs = {
                 g: [v for v in vs if v in used or v is self.root] for g, vs in self.groups.items()
             }
@@ -236,15 +258,25 @@ class View:
             "inputs": [[_text(n), number(x), isv] for n, x, isv in inputs[:MAX_INPUTS]],
         }
         if v._op:
-            rec["expr"] = _text(f"{name} = {expression(v._op, [n for n, _, _ in inputs])}", 300)
-            lines = local_formulas(v._op, name, v.data, inputs, v._local)
-            if len(lines) > MAX_INPUTS:
-                lines = lines[:MAX_INPUTS] + [f"… and {len(lines) - MAX_INPUTS} more inputs"]
+            rec["expr"] = _text(f"{name} = {self._expression(v)}", 300)
+            # NOTE: only the lines shown are written: a sum of 1,400 losses has 1,400.
+            count = min(sum(1 for x in inputs if x[2]), len(v._local))
+            shown = range(min(count, MAX_INPUTS))
+            lines = local_formulas(v._op, name, v.data, inputs, v._local, which=shown)
+            if count > MAX_INPUTS:
+                lines.append(f"… and {count - MAX_INPUTS} more inputs")
             rec["formulas"] = [_text(line) for line in lines]
         if with_paths:
             rec["paths"] = self._paths(v)
             rec["uses"] = self._uses().get(v, 0)
         return rec
+
+    def _expression(self, v: Value) -> str:
+        """v's op over its inputs' names, written up to what the page keeps (300 characters)."""
+        if v not in self._exprs:
+            names = [n for n, _, _ in self._inputs(v)]
+            self._exprs[v] = expression(v._op, names, limit=300)
+        return self._exprs[v]
 
     def _uses(self) -> dict[Value, int]:
         """{value: how many times a node takes it as an input} (a*a: 2)."""
@@ -256,13 +288,17 @@ class View:
         return self._use_count
 
     def _inputs(self, v: Value) -> list[tuple[str, float, bool]]:
-        """Every input of v's op, constants included: (name, value, is a Value)."""
+        """Every input of v's op, constants included: (name, value, is a Value); kept, as a
+        node with many uses asks for its users' inputs once per use."""
+        if v in self._input_lists:
+            return self._input_lists[v]
         out = []
         for x in v._inputs:
             if isinstance(x, Value):
                 out.append((self.names[x], x.data, True))
             elif x is not None:
                 out.append((format_number(float(x)), float(x), False))
+        self._input_lists[v] = out
         return out
 
     def _paths(self, v: Value) -> dict[str, Any]:
@@ -290,7 +326,7 @@ class View:
         shown = self.shown_steps()
         for j, (k, s) in enumerate(zip(self._ks, shown, strict=True)):
             head = f"step {j + 1} of {len(shown)}: "
-            body = self.backward._caption(k, s).split(": ", 1)[1]
+            body = self.backward._caption(k, s, MAX_TERMS).split(": ", 1)[1]
             group = self.unit_of(s.node)
             if group in self.groups:
                 body = (
@@ -302,13 +338,15 @@ class View:
                     "node": self.id(s.node),
                     "unit": self.unit_of(s.node),
                     "grad": number(s.grad),
-                    "terms": [self.id(t.consumer) for t in s.terms],
+                    "terms": [self.id(t.consumer) for t in s.terms[:MAX_TERMS]],
                     "uses": self._uses_of(s),
                     "caption": _text(head + body, 600),
                     "question": _text(head + self._question(s), 600),
                     "backward": k + 1,
                 }
             )
+            if len(s.terms) > MAX_TERMS:  # said in the caption and question too
+                out[-1]["more_terms"] = len(s.terms) - MAX_TERMS
         return out
 
     def _uses_of(self, s: Step) -> list[dict[str, Any]]:
@@ -318,13 +356,16 @@ class View:
         out = []
         seen: dict[Value, int] = {}
         name = self.names[s.node]
-        for t in s.terms:
+        for t in s.terms[:MAX_TERMS]:  # NOTE: a weight of a 1,400-sample batch has 1,400
             c = t.consumer
             j = seen[c] = seen.get(c, -1) + 1  # a*a: the j-th time c takes the node
             pos = [i for i, p in enumerate(c._parents) if p is s.node][j]
             inputs = self._inputs(c)
-            lines = local_formulas(c._op, self.names[c], c.data, inputs, c._local)
-            line = lines[pos] if pos < len(lines) else f"d{self.names[c]}/d{name}"
+            count = min(sum(1 for x in inputs if x[2]), len(c._local))
+            if pos < count:  # NOTE: the one line this use needs, not one per input of c
+                (line,) = local_formulas(c._op, self.names[c], c.data, inputs, c._local, [pos])
+            else:
+                line = f"d{self.names[c]}/d{name}"
             head, _, _ = line.rpartition(" = ")
             out.append(
                 {
@@ -333,7 +374,7 @@ class View:
                     "local": number(t.local),
                     "value": number(c.data),
                     "activation": op_kind(c._op) == "activation",
-                    "expr": _text(expression(c._op, [n for n, _, _ in inputs]), 300),
+                    "expr": _text(self._expression(c), 300),
                     "formula": _text(line, 300),
                     "formula_open": _text((head or line) + " = ?", 300),
                 }
@@ -346,8 +387,10 @@ class View:
         head = f"grad {name} = "
         if not s.terms:
             return head + ("?  (the output itself)" if s.node is self.root else "?")
-        uses = [self.names[t.consumer] for t in s.terms]
-        return head + " + ".join(f"grad {c} * d{c}/d{name}" for c in uses) + " = ?"
+        uses = [self.names[t.consumer] for t in s.terms[:MAX_TERMS]]
+        more = len(s.terms) - len(uses)
+        rest = f" + … ({more} more terms)" if more else ""
+        return head + " + ".join(f"grad {c} * d{c}/d{name}" for c in uses) + rest + " = ?"
 
     def scale(self) -> float:
         """The largest finite |grad|, for colouring."""

@@ -84,25 +84,30 @@ def assign_groups(order: list[Value], seeds: Mapping[Value, str]) -> dict[Value,
     """Each Value's group: a parameter's from ``seeds``; a node's from the parameters it takes
     directly (w*x, dot), or when it adds, reduces or activates nodes of that one group only."""
     group: dict[Value, str] = {}
+    kinds: dict[str, str] = {}  # op -> its kind, looked up once per op
     for v in order:
         if not v._op:
             if v in seeds:
                 group[v] = seeds[v]
             continue
-        parents = v._parents
-        direct = {group[p] for p in parents if not p._op and p in group}
+        # NOTE: an n-ary node's parents read from its slot (the _parents property is slower)
+        parents = v._a if type(v._da) is tuple else v._parents
+        direct = {group[p] for p in parents if p in group and not p._op}
         if len(direct) == 1:
             group[v] = direct.pop()
             continue
         if direct:
             continue
-        kind = op_kind(v._op)
+        kind = kinds.get(v._op) or kinds.setdefault(v._op, op_kind(v._op))
         if not (kind in ("activation", "reduction") or v._op == "add"):
             continue
         keys = {group.get(p) for p in parents}
         (only,) = keys if len(keys) == 1 else (None,)
         if only is not None:
-            if kind == "activation" and any(op_kind(p._op) == "activation" for p in parents):
+            if kind == "activation" and any(
+                (kinds.get(p._op) or kinds.setdefault(p._op, op_kind(p._op))) == "activation"
+                for p in parents
+            ):
                 continue  # one activation per neuron: what follows belongs to someone else
             group[v] = only
     return group

@@ -33,7 +33,7 @@ class Summary:
     hidden: int = 0  # values in neither (inside the 'more' unit)
     how: str = ""  # 'neuron' or 'layer' when collapsed
     note: str = ""
-    _used: set[Value] | None = None
+    _used: dict[Value, None] | None = None
 
     def unit(self, v: Value) -> Value | str:
         """v itself when drawn, its group's name, or MORE."""
@@ -45,11 +45,12 @@ class Summary:
     def cut(self) -> bool:
         return self.hidden > 0
 
-    def used_by_hidden(self) -> set[Value]:
-        """Drawn or grouped values that some value left out takes as an input (one walk)."""
+    def used_by_hidden(self) -> dict[Value, None]:
+        """Drawn or grouped values that some value left out takes as an input (one walk), in
+        the order the walk meets them, so drawings come out the same every run."""
         if self._used is None:
             shown = self.drawn.keys() | self.group_of.keys()
-            used: set[Value] = set()
+            used: dict[Value, None] = {}
             # NOTE: the node slots read directly: the _parents property makes a tuple per node,
             # which made this walk 3x slower on a 1M-op chain (3.3 s against 1.0 s).
             for c in self.order:
@@ -57,12 +58,12 @@ class Summary:
                     continue
                 a, da = c._a, c._da
                 if type(da) is tuple:
-                    used.update(p for p in a if p in shown)
+                    used.update((p, None) for p in a if p in shown)
                     continue
                 if da is not None and a in shown:
-                    used.add(a)
+                    used[a] = None
                 if c._db is not None and c._b in shown:
-                    used.add(c._b)
+                    used[c._b] = None
             self._used = used
         return self._used
 
@@ -102,25 +103,27 @@ def summarise(
         s.drawn = dict.fromkeys(order)
         return s
     group: dict[Value, str] = {}
+    consts: dict[str, set[float]] = {}  # group -> the constants it is fed (when drawn)
     if names and collapse is not None:
         for how in LEVELS if collapse == "auto" else (collapse,):
             found = assign_groups(order, parameter_groups(how, names, model))
             if not found:
                 break  # the names have no such level
             group, s.how = found, how if isinstance(how, str) else "group"
-            if max_nodes is None or _fits(order, cost, max_nodes, group, constants):
+            consts = _group_constants(group) if constants else {}
+            if max_nodes is None or _fits(order, cost, max_nodes, group, consts):
                 break
     if s.how:
-        n = _units(order, cost, group, constants)
+        n = _units(order, cost, group, consts)
         s.note = f"collapsed per {s.how}: {len(order)} values drawn as {n} {unit_word}"
         if max_nodes is not None and not force:
             s.note = f"over the budget of {max_nodes} {unit_word}, so {s.note}"
-    if max_nodes is None or _fits(order, cost, max_nodes, group, constants):
+    if max_nodes is None or _fits(order, cost, max_nodes, group, consts):
         s.drawn = {v: None for v in order if v not in group}
         s.groups = _members(group)
         s.group_of = group
         return s
-    _keep_nearest(s, group, cost, max_nodes - 1, focus, consumers, constants)
+    _keep_nearest(s, group, cost, max_nodes - 1, focus, consumers, consts)
     cut = f"cut at a budget of {max_nodes} {unit_word}: {s.hidden} values not shown"
     s.note = f"{s.note}; {cut}" if s.note else cut
     return s
@@ -131,13 +134,11 @@ def _fits(
     cost: Callable[[Value], int],
     budget: int,
     group: Mapping[Value, str] | None = None,
-    constants: bool = False,
+    consts: Mapping[str, set[float]] | None = None,
 ) -> bool:
     """Whether the units fit the budget; stops counting as soon as they do not."""
     group = group or {}
-    total = len(set(group.values()))
-    if constants and group:
-        total += len({float(x) for v in group if v._op for x in _operands(v) if _constant(x)})
+    total = len(set(group.values())) + len(set().union(*(consts or {}).values()))
     if total > budget:
         return False
     for v in order:
@@ -149,13 +150,37 @@ def _fits(
 
 
 def _units(
-    order: list[Value], cost: Callable[[Value], int], group: Mapping[Value, str], constants: bool
+    order: list[Value],
+    cost: Callable[[Value], int],
+    group: Mapping[Value, str],
+    consts: Mapping[str, set[float]],
 ) -> int:
     """Units drawn: one per group, one per distinct constant fed to a group, the rest's cost."""
-    consts = {float(x) for v in group if v._op for x in _operands(v) if _constant(x)}
-    if not constants:
-        consts = set()
-    return len(set(group.values())) + len(consts) + sum(cost(v) for v in order if v not in group)
+    shared = set().union(*consts.values())
+    return len(set(group.values())) + len(shared) + sum(cost(v) for v in order if v not in group)
+
+
+def _group_constants(group: Mapping[Value, str]) -> dict[str, set[float]]:
+    """{group: the distinct constants its members take}, found in one pass (drawn once each)."""
+    from .plan import OPERAND_KINDS, op_kind
+
+    drawn_kinds: dict[str, str | None] = {}  # NOTE: op -> its kind if it draws constants
+    out: dict[str, set[float]] = {}
+    for v, g in group.items():
+        op = v._op
+        if not op:
+            continue
+        if op not in drawn_kinds:
+            kind = op_kind(op)
+            drawn_kinds[op] = kind if kind in OPERAND_KINDS else None
+        if drawn_kinds[op] is None:
+            continue
+        if type(v._da) is tuple and (v._b is None or len(v._b) == len(v._a)):
+            continue  # an n-ary node whose inputs are all Values (a neuron's dot past layer 0)
+        found = {float(x) for x in _operands(v) if _constant(x)}
+        if found:
+            out.setdefault(g, set()).update(found)
+    return out
 
 
 def _operands(v: Value) -> tuple[Any, ...]:
@@ -178,7 +203,7 @@ def _keep_nearest(
     budget: int,
     focus: Iterable[Value] | None,
     consumers: Callable[[Value], Iterable[Value]] | None,
-    constants: bool,
+    group_consts: Mapping[str, set[float]],
 ) -> None:
     """Breadth first from the focus, keep units until the budget is spent; a unit that would
     bring more than 2 * budget edges between kept units (a hub) is left to the 'more' unit."""
@@ -193,17 +218,15 @@ def _keep_nearest(
     # the groups first (the model's own units are the picture's skeleton), in order
     consts: set[float] = set()  # constants fed to groups: one shared node per value
 
-    def group_cost(members: list[Value]) -> int:
-        if not constants:
-            return 1
-        new = {float(x) for v in members if v._op for x in _operands(v) if _constant(x)} - consts
+    def group_cost(g: str) -> int:
+        new = group_consts.get(g, set()) - consts
         consts.update(new)
         return 1 + len(new)
 
     reserve = sum(cost(v) for v in start if v not in group)
     members = _members(group)
-    for g, vs in members.items():
-        c = group_cost(vs)
+    for g in members:
+        c = group_cost(g)
         if spent + c > budget - reserve:
             break
         kept_groups[g] = None
@@ -216,7 +239,7 @@ def _keep_nearest(
             gv = group.get(v)
             if gv is not None:
                 if gv not in kept_groups:
-                    c = group_cost(members[gv])
+                    c = group_cost(gv)
                     if spent + c > budget:
                         continue
                     kept_groups[gv] = None
