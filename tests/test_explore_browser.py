@@ -137,8 +137,9 @@ def test_quiz_says_right_and_wrong_and_shows_the_working(open_page: Any, tmp_pat
     assert p.role("quiz-feedback").inner_text().startswith("Not quite")
     assert "grad ?" in p.node(n).text_content()  # a wrong answer does not give it away
     p.role("quiz-reveal").click()
-    result = p.role("quiz-result").inner_text()
-    assert "the gradient is 0.5" in result and "1.0 * 0.5 = 0.5" in result  # the working
+    assert "grad n = 0.5" in p.role("quiz-result").inner_text()
+    assert "1.0 * 0.5 = 0.5" in p.role("caption").inner_text()  # the working
+    assert p.page.locator("body").inner_text().count("1.0 * 0.5 = 0.5") == 1  # once, not twice
     assert "grad 0.5" in p.node(n).text_content()  # revealed after it
     p.role("step-next").click()
     p.role("quiz-input").fill("0.50004")  # within the tolerance
@@ -517,3 +518,59 @@ def test_stepping_pans_to_keep_the_current_step_in_view(open_page: Any):
     assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
     assert box["height"] >= 30  # still zoomed in: three lines of legible text
     assert p.errors == []
+
+
+def test_the_current_step_is_outlined_even_on_an_editable_leaf(open_page: Any):
+    o = neuron()
+    p = open_page(o)  # at the last step: grad b, a leaf the edit panel can change
+    b = p.page.locator(".cr-graph .cr-current")
+    assert b.get_attribute("data-node") == node_id(o, o._parents[0]._parents[1])
+    stroke = b.locator(".cr-box").evaluate("e => getComputedStyle(e).stroke")
+    assert stroke == "rgb(255, 179, 0)"  # the legend's "this step's value", not the leaf's green
+    assert p.errors == []
+
+
+def test_a_gradient_descent_step_waits_until_the_quiz_is_done(open_page: Any):
+    o = neuron()
+    p = open_page(o, quiz=True)
+    p.role("step-next").click()
+    answer(p, "1")
+    p.role("step-next").click()
+    before = p.details()
+    p.role("descend").click()  # would move each weight by lr × its grad: the answers
+    assert "Finish the quiz first" in p.role("edit-message").inner_text()
+    assert p.details() == before and "grad ?" in p.node(node_id(o, o._parents[0])).text_content()
+    for _ in range(8):  # steps 2 to 9, then the last
+        p.role("quiz-reveal").click()
+        p.role("step-next").click()
+    p.role("quiz-reveal").click()
+    p.role("descend").click()
+    assert "(down)" in p.role("edit-message").inner_text()
+    assert p.errors == []
+
+
+def test_quiz_hints_fit_the_question_and_go_away_with_it(open_page: Any):
+    o = neuron()
+    p = open_page(o, quiz=True)
+    p.role("step-next").click()
+    text = answer(p, "0")  # the output: no uses to add up, its gradient is the seed
+    assert "is the output" in text and "seed" in text and "each use" not in text
+    answer(p, "1")
+    assert p.role("quiz-feedback").get_attribute("data-mistake") == ""
+    p.role("step-next").click()
+    assert p.role("quiz-input").input_value() == ""  # a new question, an empty field
+    a = Value(3.0, label="a")
+    y = a * a + a  # grad a = 1 + 3 + 3: every factor positive
+    y.label = "y"
+    q = open_page(y, quiz=True)
+    for grad in ("1", "1"):
+        q.role("step-next").click()
+        answer(q, grad)
+    q.role("step-next").click()
+    text = answer(q, "1")  # only the use by y: both uses by v1 left out
+    assert mistake(q) == "missing path" and "2 uses by v1" in text and "v1 and v1" not in text
+    text = answer(q, "-7")
+    assert mistake(q) == "sign flip" and "no factor" in text and "find the negative" not in text
+    answer(q, "7")
+    assert mistake(q) == ""
+    assert p.errors == [] and q.errors == []

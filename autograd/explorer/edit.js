@@ -272,6 +272,11 @@
 
   // --- a gradient-descent step, and reset ---
   descend.addEventListener("click", function () {
+    // each parameter would move by lr × its grad: in a quiz, that gives the answers away
+    if (data.quiz && Object.keys(ex.answered).length < data.steps.length) {
+      say("Finish the quiz first: a step moves every parameter by lr × its grad, which would give the answers away.", "bad");
+      return;
+    }
     var p = parse(lr.value);
     if (p.error || !(p.value > 0)) {
       say("The learning rate must be a positive number" + (p.error ? "" : " (got " + fmt(p.value) + ")") + ": try 0.1.", "bad");

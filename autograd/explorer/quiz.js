@@ -89,11 +89,20 @@
       for (var j = 0; j < sets.length; j++) {
         var sum = sets[j].reduce(function (a, t) { return a + terms[t]; }, 0);
         if (close(x, sum) && !close(sum, num(s.grad))) {
-          var missing = s.uses.filter(function (_, t) { return sets[j].indexOf(t) < 0; })
-            .map(function (u) { return name(u.by); });
+          var left = {}, order = [];
+          s.uses.forEach(function (u, t) {
+            if (sets[j].indexOf(t) >= 0) return;
+            var c = name(u.by);
+            if (!(c in left)) { left[c] = 0; order.push(c); }
+            left[c]++;
+          });
+          var said = order.map(function (c) {
+            return left[c] > 1 ? left[c] + " uses by " + c + " (" + c + " uses " + nm + " " + left[c] + " times)"
+              : "the use by " + c;
+          });
           return ["missing path", nm + " is used " + terms.length + " times, and every use adds a term. " +
-            "Your sum leaves out the use by " + missing.join(" and ") + ": add grad " + missing[0] +
-            " × d" + missing[0] + "/d" + nm + "."];
+            "Your sum leaves out " + said.join(" and ") + ": add grad " + order[0] + " × d" + order[0] + "/d" + nm +
+            (terms.length - sets[j].length > 1 ? ", one term per use left out." : ".")];
         }
       }
     }
@@ -105,9 +114,12 @@
         return ["activation value", "You multiplied by the value of " + name(u2.by) + " where its derivative " +
           "belongs: d" + name(u2.by) + "/d" + nm + " is the activation's slope (see the panel), not its output."];
     }
-    if (num(s.grad) !== 0 && close(-x, s.grad))
-      return ["sign flip", "Right size, wrong sign: find the negative factor among grad × local in each term " +
-        "(the panel lists them) and keep its minus."];
+    if (num(s.grad) !== 0 && close(-x, s.grad)) {
+      var negative = s.uses.some(function (u) { return num(u.upstream) < 0 || num(u.local) < 0; });
+      return ["sign flip", "Right size, wrong sign: " + (negative ?
+        "find the negative factor among grad × local in each term (the panel lists them) and keep its minus." :
+        "no factor in the panel (grad × local for each use) is negative, so neither is their sum.")];
+    }
     if (s.uses.length === 1 && close(x, s.uses[0].local) && !close(num(s.uses[0].upstream), 1))
       return ["missing upstream", "That is the local derivative alone: the chain rule multiplies it by grad " +
         name(s.uses[0].by) + "."];
@@ -120,6 +132,7 @@
     if (i < 0 || ex.answered[i]) return;
     var q = question(i), fb = $("quiz-feedback"), res = $("quiz-result");
     var got = parse($("quiz-input").value);
+    fb.setAttribute("data-mistake", "");
     if (got.error) { fb.textContent = got.error; fb.className = "cr-quiz-feedback"; return; }
     var x = got.value, first = !tries[q.key];
     if (close(x, q.want)) {
@@ -131,12 +144,11 @@
         res.textContent = "Right! d" + name(q.use.by) + "/d" + name(steps[i].node) + " = " + fmt(q.want) +
           ". Next: " + question(i).text.replace(" = ?", "") + ".";
         res.className = "cr-quiz-result cr-right";
-        $("quiz-input").value = "";
         renderQuestion(i);
         ex.render();
         return;
       }
-      ex.answered[i] = "Right! The working:\n" + steps[i].caption;
+      ex.answered[i] = "Right! grad " + name(steps[i].node) + " = " + fmt(steps[i].grad) + " (the working is below).";
       ex.render();
       $("quiz-result").className = "cr-quiz-result cr-right";
       return;
@@ -145,8 +157,11 @@
     var d = diagnose(i, q, x);
     fb.className = "cr-quiz-feedback cr-wrong";
     fb.setAttribute("data-mistake", d ? d[0] : "");
-    fb.textContent = "Not quite (" + fmt(x) + "). " + (d ? d[1] :
-      "Build it from the panel: each use of " + name(steps[i].node) + " gives grad(user) × local derivative; add them.") +
+    var nm = name(steps[i].node), help = !steps[i].uses.length ?
+      nm + " is the output, used by nothing: how much does " + nm + " move when " + nm + " itself is nudged? " +
+        "That rate is the seed backward starts from." :
+      "Build it from the panel: each use of " + nm + " gives grad(user) × local derivative; add them.";
+    fb.textContent = "Not quite (" + fmt(x) + "). " + (d ? d[1] : help) +
       " Try again, or press 'show answer'.";
     renderScore();
   }
@@ -156,7 +171,7 @@
     var q = question(i);
     if (!tries[q.key]) tries[q.key] = 1;
     score.asked++;
-    ex.answered[i] = "Not quite: the gradient is " + fmt(steps[i].grad) + ". The working:\n" + steps[i].caption;
+    ex.answered[i] = "The answer: grad " + name(steps[i].node) + " = " + fmt(steps[i].grad) + " (the working is below).";
     $("quiz-feedback").textContent = "";
     ex.render();
     $("quiz-result").className = "cr-quiz-result cr-wrong";
@@ -172,7 +187,12 @@
   function renderScore() {
     $("quiz-score").textContent = "score: " + score.right + " right first time, of " + score.asked + " answered";
   }
-  function renderQuestion(i) { $("quiz-question").textContent = question(i).text; }
+  var shown = null;  // the key of the question on screen
+  function renderQuestion(i) {
+    var q = question(i);
+    if (q.key !== shown) { $("quiz-input").value = ""; shown = q.key; }
+    $("quiz-question").textContent = q.text;
+  }
   function render(s, k) {
     var i = k - 1;
     renderQuestion(i);
