@@ -47,6 +47,14 @@ def test_rendering_to_svg_and_png_works(tmp_path):
     assert "<svg" in bundle["image/svg+xml"]
 
 
+@needs_renderer
+def test_a_notebook_picture_prints_no_renderer_warnings(capsys):
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    drawing = draw_dot(a * b)  # '×' made graphviz-pure warn about its width under every picture
+    assert "<svg" in drawing._repr_mimebundle_()["image/svg+xml"]
+    assert capsys.readouterr().err == ""
+
+
 def test_graphviz_pure_next_to_the_interpreter_is_found_when_dot_is_not_on_path(monkeypatch):
     exe = Path(sys.executable).parent / "graphviz-pure"
     if not exe.exists():

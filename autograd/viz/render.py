@@ -72,9 +72,12 @@ def new_drawing(**kwargs: Any) -> Any:
 
             note = ""
             summary = ""  # e.g. '12 values, 5 ops', for the plain-REPL repr
+            _showing = False  # True while Jupyter asks for the picture
 
             def pipe(self, *args: Any, **kw: Any) -> Any:
                 _use_renderer()
+                if self._showing:  # NOTE: graphviz-pure warns about the width of '×' and other
+                    kw.setdefault("quiet", True)  # non-ASCII glyphs: noise under a notebook cell
                 return super().pipe(*args, **kw)
 
             def render(self, *args: Any, **kw: Any) -> Any:
@@ -82,10 +85,13 @@ def new_drawing(**kwargs: Any) -> Any:
                 return super().render(*args, **kw)
 
             def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kw: Any) -> Any:
+                self._showing = True
                 try:
                     return super()._repr_mimebundle_(include, exclude, **kw)
                 except RendererNotFound as e:  # still useful in a notebook: say what to do
                     return {"text/plain": f"{e}\n\n{self.source}"}
+                finally:
+                    self._showing = False
 
             def __repr__(self) -> str:
                 what = f"{self.summary}; " if self.summary else ""
