@@ -37,6 +37,22 @@ def test_dense_makes_the_nodes_dot_and_the_activation_make(activation, inputs, b
     assert [layout(v) for v in got] == [layout(v) for v in want]
 
 
+def test_dense_relu_matches_the_relu_rule_at_zero_negative_and_nan():
+    weights = [[Value(1.0)], [Value(-1.0)], [Value(0.0)], [Value(1.0)]]
+    x = [Value(float("nan"))], [Value(2.0)], [Value(-0.0)]
+    biases = [Value(0.0), Value(0.5), 0.0, -0.0]
+    for xi in x:
+        got = dense(weights, xi, biases, "relu")
+        want = per_neuron(weights, xi, biases, "relu")
+        assert [repr(layout(v)) for v in got] == [repr(layout(v)) for v in want]  # NaN by repr
+
+
+def test_dense_float_inputs_give_every_neuron_equal_locals():
+    weights = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
+    got = dense(weights, [0.5, -1.5], [Value(0.0), Value(1.0)], None)
+    assert got[0]._local == got[1]._local == (0.5, -1.5, 1.0)
+
+
 def test_dense_with_other_kinds_of_input_takes_the_general_path():
     weights = [[Value(1.0), 2.0], [Value(3.0), Value(4.0)]]  # a plain number among the weights
     biases = [Value(0.0), 1.0]

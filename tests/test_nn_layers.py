@@ -210,3 +210,23 @@ def test_without_a_seed_random_seed_reproduces_the_model_as_in_micrograd():
     finally:
         random.setstate(state)
     assert a.state_dict() == b.state_dict() == MLP(2, [4, 1], seed=1337).state_dict()
+
+
+def test_a_layer_follows_edits_to_its_neurons_between_calls():
+    layer = Layer(2, 3, seed=0)
+    x = [0.5, -1.0]
+
+    def expected() -> list[float]:
+        return [n(x).data for n in layer.neurons]
+
+    assert [v.data for v in layer(x)] == expected()
+    layer.neurons[1].activation = "tanh"  # mixed activations: neuron by neuron
+    assert [v.data for v in layer(x)] == expected()
+    layer.neurons[1].activation = "relu"
+    layer.neurons[0].w = [Value(-3.0), Value(2.0)]  # a new weight list
+    layer.neurons[2].b = Value(5.0)  # a new bias
+    assert [v.data for v in layer(x)] == expected() and layer(x)[0].data == 0.0
+    layer.neurons[2] = Neuron(2, "linear", seed=4)  # a new neuron in the list
+    assert [v.data for v in layer(x)] == expected()
+    layer.neurons[0].w[1] = Value(7.0)  # a weight replaced inside its list
+    assert [v.data for v in layer(x)] == expected()
