@@ -1,12 +1,16 @@
-"""``fit(compile=True)``'s step: the batch's loss traced once per batch size, replayed on floats.
+"""``fit(compile=True)``'s step: the batch's loss traced, replayed on floats.
 
-The rows are traced as inputs and the labels as TracedNumbers (``trace(numbers=[1])``): they
-compute like Values, and what a float would do differently inside a loss (``t == 1``, ``if t``,
-a dict keyed by a label) is refused, so such a loss trains eagerly instead of differently. Each
-trace is checked against the eager step (loss, scores and every parameter's gradient, bit for
-bit) on the batch it was made from and on the first other batch of its size; anything the
-trace cannot follow makes ``step`` warn once and return None: ``fit`` goes on eagerly, with the
-same History and weights.
+For a loss of ``nn.losses`` (a mean over samples) one sample's term is traced and replayed as a
+loop over the batch (``autograd.trace_batch``): a few ms to compile, whatever the batch size.
+Any other loss, or one the loop cannot replay exactly, is traced whole once per batch size
+(``autograd.trace``), as before. The rows are traced as inputs and the labels as TracedNumbers
+(``numbers=[1]``): they compute like Values, and what a float would do differently inside a loss
+(``t == 1``, ``if t``, a dict keyed by a label) is refused, so such a loss trains eagerly instead
+of differently. Each replay is checked against the eager step (loss, scores and every
+parameter's gradient, bit for bit) on the first batch of each size and on the next different
+one; a loop that differs gives way to the whole trace, and anything the whole trace cannot
+follow makes ``step`` warn once and return None: ``fit`` goes on eagerly, with the same History
+and weights.
 """
 
 from __future__ import annotations
@@ -17,52 +21,108 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.batch import BatchCompiled, trace_batch
 from autograd.tracing import Compiled, GuardError, trace
 
 BatchLoss = Callable[[Any, Any], tuple[Value, list[Any]]]
+SampleLoss = Callable[[Any, Any], tuple[list[Value], Any]]
+Batch = tuple[list[Any], list[Any]]
 
 
 class CompiledStep:
-    """``batch_loss`` traced once per batch size and replayed; ``step`` returns None (after one
-    warning) when that cannot be done."""
+    """``batch_loss`` replayed on floats: by one sample's trace in a loop when ``sample_loss``
+    (``(row, label) -> (terms, score)``, with ``batch_loss`` the terms' mean plus ``penalty()``)
+    is given and replays it exactly, else traced whole once per batch size. ``step`` returns
+    None (after one warning) when neither can be done."""
 
-    def __init__(self, batch_loss: BatchLoss, params: Sequence[Value], X: Any, y: Any) -> None:
+    def __init__(
+        self,
+        batch_loss: BatchLoss,
+        params: Sequence[Value],
+        X: Any,
+        y: Any,
+        sample_loss: SampleLoss | None = None,
+        penalty: Callable[[], Value] | None = None,
+    ) -> None:
         self.batch_loss = batch_loss
         self.params = list(params)
+        self.sample_loss = sample_loss
+        self.penalty = penalty
+        self.loop: BatchCompiled | None = None
+        # why the step is traced whole, not as a loop ("" while the loop is used)
+        self.whole_because = "" if sample_loss is not None else "the loss is not one of nn.losses"
         self.traces: dict[int, Compiled] = {}
-        self.unchecked: dict[int, tuple[list[Any], list[Any]]] = {}  # size -> the batch traced
+        self.checks: dict[tuple[bool, int], Batch | None] = {}  # the batch to check against
         with no_grad():  # the labels get the loss's own checks, before any trace hides them
             batch_loss(X, y)
 
     def step(self, Xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]] | None:
         """(loss, scores) for this batch, its gradients added into .grad as backward() does;
         None (with a warning) if it cannot be replayed, and then every .grad is as before."""
-        size = len(Xb)
         saved = [p.grad for p in self.params]
+        if self.sample_loss is not None:
+            done = self._loop_step(self.sample_loss, Xb, yb, saved)
+            if done is not None:
+                return done
+        size = len(Xb)
         compiled = self.traces.get(size)
         try:
             if compiled is None:
                 compiled = trace(self.batch_loss, Xb, yb, has_aux=True, numbers=[1])
                 self.traces[size] = compiled
-                self.unchecked[size] = (list(Xb), list(yb))
-                check = True
-            else:
-                check = size in self.unchecked and self.unchecked[size] != (Xb, yb)
-            done: tuple[float, list[Any]] = compiled.backward(Xb, yb)
+            replayed: tuple[float, list[Any]] = compiled.backward(Xb, yb)
         except GuardError:
             self._give_up("a comparison in the step came out the other way (GuardError)", saved)
             return None
         except Exception as e:  # the labels passed: the trace, not the data, is at fault
             self._give_up(f"the step cannot be traced ({type(e).__name__}: {e})", saved)
             return None
-        if check:
-            why = self._differs_from_eager(done, Xb, yb, saved)
-            if why:
-                self._give_up(f"the traced step computes a different {why}", saved)
-                return None
-            if self.unchecked[size] != (Xb, yb):
-                del self.unchecked[size]  # checked on the batch it was made from and another
-        return done
+        why = self._checked(False, replayed, Xb, yb, saved)
+        if why:
+            self._give_up(f"the traced step computes a different {why}", saved)
+            return None
+        return replayed
+
+    def _loop_step(
+        self, sample_loss: SampleLoss, Xb: list[Any], yb: list[Any], saved: list[float]
+    ) -> tuple[float, list[Any]] | None:
+        """The step by the loop over samples; None (every .grad as before, and the loop
+        dropped for good) if the loop cannot do it exactly."""
+        try:
+            if self.loop is None:
+                self.loop = trace_batch(
+                    sample_loss, Xb[0], yb[0], penalty=self.penalty, has_aux=True, numbers=[1]
+                )
+            done: tuple[float, list[Any]] = self.loop.backward(Xb, yb)
+            why = self._checked(True, done, Xb, yb, saved)
+        except Exception as e:  # anything the loop cannot follow: the whole trace may
+            why = f"{type(e).__name__}: {e}"
+        if not why:
+            return done
+        self.sample_loss = self.loop = None
+        self.whole_because = why
+        for p, g in zip(self.params, saved, strict=True):
+            p.grad = g
+        return None
+
+    def _checked(
+        self,
+        loop: bool,
+        done: tuple[float, list[Any]],
+        Xb: list[Any],
+        yb: list[Any],
+        saved: list[float],
+    ) -> str:
+        """Compare with the eager step on the first batch of this size and on the next
+        different one: what differs ("" if nothing, or if no check is due)."""
+        key = (loop, len(Xb))
+        if key not in self.checks:
+            self.checks[key] = (list(Xb), list(yb))
+        elif self.checks[key] in (None, (Xb, yb)):
+            return ""
+        else:
+            self.checks[key] = None  # checked on two batches: done with this size
+        return self._differs_from_eager(done, Xb, yb, saved)
 
     def _differs_from_eager(
         self, done: tuple[float, list[Any]], Xb: Any, yb: Any, saved: list[float]

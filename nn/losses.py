@@ -101,23 +101,35 @@ def softmax(z: Sequence[Scalar]) -> list[Value]:
 
 def mse(predictions: Any, targets: Any) -> Value:
     """Mean squared error: mean of (p - t)**2 over every sample (and every output of a sample)."""
+    return _mean(_mse_terms(predictions, targets))
+
+
+def _mse_terms(predictions: Any, targets: Any) -> list[Value]:
     preds, ts = _pairs("mse", predictions, targets, vector=True)
-    return _mean([(p - t) ** 2 for p, t in zip(preds, ts, strict=True)])
+    return [(p - t) ** 2 for p, t in zip(preds, ts, strict=True)]
 
 
 def hinge(scores: Any, labels: Any) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y s), labels y in {-1, +1}."""
+    return _mean(_hinge_terms(scores, labels))
+
+
+def _hinge_terms(scores: Any, labels: Any) -> list[Value]:
     ss, ys = _pairs("hinge", scores, labels)
     for y in map(_checkable, ys):
         if y is not None and y != 1.0 and y != -1.0:
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {y!r} (for 0/1 labels pass 2 * y - 1)"
             )
-    return _mean([(1.0 - y * s).relu() for s, y in zip(ss, ys, strict=True)])
+    return [(1.0 - y * s).relu() for s, y in zip(ss, ys, strict=True)]
 
 
 def binary_cross_entropy(logits: Any, targets: Any) -> Value:
     """Mean of -[t log sigma(z) + (1 - t) log(1 - sigma(z))] = softplus(z) - t z, from logits z."""
+    return _mean(_bce_terms(logits, targets))
+
+
+def _bce_terms(logits: Any, targets: Any) -> list[Value]:
     zs, ts = _pairs("binary_cross_entropy", logits, targets)
     for t in map(_checkable, ts):
         if t is not None and not 0.0 <= t <= 1.0:
@@ -125,7 +137,7 @@ def binary_cross_entropy(logits: Any, targets: Any) -> Value:
                 f"binary_cross_entropy: targets must be in [0, 1], got {t!r} "
                 "(for -1/+1 labels pass (y + 1) / 2)"
             )
-    return _mean([z.softplus() - t * z for z, t in zip(zs, ts, strict=True)])
+    return [z.softplus() - t * z for z, t in zip(zs, ts, strict=True)]
 
 
 def cross_entropy(logits: Any, targets: Any) -> Value:
@@ -136,6 +148,10 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     """
     if _is_int(targets) or isinstance(targets, Value):
         logits, targets = [logits], [targets]
+    return _mean(_cross_entropy_terms(logits, targets))
+
+
+def _cross_entropy_terms(logits: Any, targets: Any) -> list[Value]:
     batch, ys = _batch("cross_entropy", logits, targets)
     terms = []
     for i, (z, y) in enumerate(zip(batch, ys, strict=True)):
@@ -152,7 +168,7 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         # NOTE: z_y by an op, not z[y]: a trace (fit(compile=True)) then varies y as an input
         # and its graph, and so its order of summation, is the same for every y
         terms.append(logsumexp(z) - _pick(y, *z))
-    return _mean(terms)
+    return terms
 
 
 def l2(parameters: Module | Iterable[Value], alpha: float = 1e-4) -> Value:
@@ -163,6 +179,24 @@ def l2(parameters: Module | Iterable[Value], alpha: float = 1e-4) -> Value:
             raise TypeError(f"l2: parameters must be Values, got {type(p).__name__}")
     # NOTE: dot(p, p) is sum p_i * p_i in micrograd's order; each p gets p * g twice: 2 p g.
     return alpha * dot(params, params)
+
+
+def sample_terms(loss: Any) -> Any:
+    """For a loss of this module, the function ``(prediction, target) -> terms`` of one sample,
+    whose mean over the batch's terms is the loss (``loss(ps, ts)`` is ``_mean`` of all of
+    them, in order); None for any other function."""
+    terms = next((t for f, t in _TERMS.items() if f is loss), None)
+    if terms is None:
+        return None
+    return lambda prediction, target: terms([prediction], [target])
+
+
+_TERMS = {
+    mse: _mse_terms,
+    hinge: _hinge_terms,
+    binary_cross_entropy: _bce_terms,
+    cross_entropy: _cross_entropy_terms,
+}
 
 
 # --- batches of (prediction, target) ---

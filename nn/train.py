@@ -150,7 +150,21 @@ def fit(
             total = total + losses.l2(params, l2)
         return total, scores
 
-    compiled = CompiledStep(batch_loss, params, X, y) if compile else None
+    compiled = None
+    if compile:
+        terms = losses.sample_terms(loss_fn)  # None for a loss of the user's: traced whole
+
+        def sample_loss(x: Any, t: Any) -> tuple[list[Value], Any]:
+            """One sample's terms of the loss's mean, and its score (batch_loss, one row)."""
+            score = model(x)
+            return terms(score, t), score
+
+        def penalty() -> Value:
+            """The step's regularisation, as batch_loss adds it."""
+            return losses.l2(params, l2)
+
+        loop = sample_loss if terms is not None else None
+        compiled = CompiledStep(batch_loss, params, X, y, loop, penalty if l2 else None)
 
     history = History()
     view = _live_view(live, model, X, y, steps)

@@ -9,6 +9,7 @@ from helpers import assert_same_training, trained
 
 import nn
 from autograd import vsum
+from autograd.batch import BatchCompiled
 from autograd.tracing import Compiled
 from nn import make_moons
 
@@ -46,16 +47,23 @@ def test_labels_compared_by_order_are_guards_and_train_the_eager_model():
 
 
 def test_a_replay_with_different_gradients_is_caught_on_each_new_batch_size(monkeypatch):
-    """The check compares every parameter's gradient too, not only loss and scores."""
-    replay = Compiled.backward
+    """The check compares every parameter's gradient too, not only loss and scores: the loop
+    gives way to the whole trace, and that to eager training."""
 
-    def off_by_a_little(self, *args, **kwargs):
-        out = replay(self, *args, **kwargs)
-        target = self._plan.grad_targets[0]
-        target._grad += 1e-9  # loss and scores stay right
-        return out
+    def off_by_a_little(replay, targets):
+        def backward(self, *args, **kwargs):
+            out = replay(self, *args, **kwargs)
+            targets(self)[0]._grad += 1e-9  # loss and scores stay right
+            return out
 
-    monkeypatch.setattr(Compiled, "backward", off_by_a_little)
+        return backward
+
+    monkeypatch.setattr(
+        Compiled, "backward", off_by_a_little(Compiled.backward, lambda c: c._plan.grad_targets)
+    )
+    monkeypatch.setattr(
+        BatchCompiled, "backward", off_by_a_little(BatchCompiled.backward, lambda c: c.targets)
+    )
     X, y = make_moons(n=20, seed=0)
     eager = trained(False, X, y, [6, 1], steps=6, batch_size=7, l2=1e-4)
     with pytest.warns(RuntimeWarning, match="different gradient"):
