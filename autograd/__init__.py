@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .batch import trace_batch
 from .explain import explain
 from .functional import grad, gradients, value_and_grad
 from .gradcheck import GradcheckResult, gradcheck
@@ -38,6 +39,7 @@ __all__ = [
     "gradcheck",
     "GradcheckResult",
     "trace",
+    "trace_batch",
     "Compiled",
     "GuardError",
     "TraceError",

@@ -184,7 +184,9 @@ def _generate(plan: _Trace, count: int, penalty: Value | None) -> tuple[Callable
     def after_loop(v: Value) -> bool:  # the penalty's nodes
         return id(v) in pen_nodes
 
-    groups, locals_of, hoisted = codegen.forward_lines(plan, True, ns, after_loop)
+    groups, locals_of, hoisted = codegen.forward_lines(
+        plan, True, ns, after_loop, hoist_inputs=False
+    )
     targets = _targets(plan, penalty)
     grads = [f"g{index[id(t)]}" for t in targets]
     body = codegen.prologue_lines(plan, hoisted)[1 if plan.inputs else 0 :]  # inputs: the loop's

@@ -97,14 +97,17 @@ def forward_lines(
     want_grads: bool,
     ns: dict[str, Any],
     part: Callable[[Value], object] = lambda v: None,
+    hoist_inputs: bool = True,
 ) -> tuple[list[list[str]], dict[int, tuple[str, ...]], dict[str, str]]:
     """The forward pass as code: the lines of each node of ``plan.forward`` (with the guards
     that can be checked after it), the local derivatives' texts by node index, and the tuples
     of leaves and constants to build once up front. A tuple used more than once is built once,
-    by the first node using it among those of the same ``part(v)``."""
+    by the first node using it among those of the same ``part(v)``; one holding inputs is
+    built up front only if ``hoist_inputs``."""
     rules: dict[int, str] = {}  # id(Op) -> its name in the code
     name = plan._name
-    leaves = {name(v) for v in plan.forward if not v._op}
+    per_call: set[int] = set() if hoist_inputs else {id(v) for v in plan.inputs}
+    leaves = {name(v) for v in plan.forward if not v._op and id(v) not in per_call}
     hoisted: dict[str, str] = {}  # tuples of leaves and constants (a neuron's weights)
     shared: dict[
         tuple[object, str], str

@@ -3,6 +3,7 @@
 Importing it loads no plotting or progress-bar library (those are imported where they are used).
 """
 
+from .compiled import compile_step
 from .data import (
     DATASETS,
     batches,
@@ -55,6 +56,7 @@ __all__ = [
     "batches",
     "train_test_split",
     "fit",
+    "compile_step",
     "History",
     "accuracy",
     "predict",

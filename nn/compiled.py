@@ -15,6 +15,7 @@ and weights.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,6 +25,10 @@ from autograd import Value, no_grad
 from autograd.batch import BatchCompiled, trace_batch
 from autograd.tracing import Compiled, GuardError, trace
 
+from . import losses
+from .module import Module
+
+LossFn = Callable[[Any, Any], Value]
 BatchLoss = Callable[[Any, Any], tuple[Value, list[Any]]]
 SampleLoss = Callable[[Any, Any], tuple[list[Value], Any]]
 Batch = tuple[list[Any], list[Any]]
@@ -43,7 +48,9 @@ class CompiledStep:
         y: Any,
         sample_loss: SampleLoss | None = None,
         penalty: Callable[[], Value] | None = None,
+        who: str = "fit(compile=True)",
     ) -> None:
+        self.who = who
         self.batch_loss = batch_loss
         self.params = list(params)
         self.sample_loss = sample_loss
@@ -150,10 +157,99 @@ class CompiledStep:
         for p, g in zip(self.params, saved, strict=True):
             p.grad = g
         warnings.warn(
-            f"fit(compile=True): {why}; training eagerly from here (same results, slower)",
+            f"{self.who}: {why}; training eagerly from here (same results, slower)",
             RuntimeWarning,
-            stacklevel=4,  # fit's caller: _give_up <- step <- fit <- caller
+            stacklevel=4,  # the caller of fit or of a ModelStep: _give_up <- step <- it <- caller
         )
+
+
+def model_loss(
+    model: Module, loss: LossFn, l2: float
+) -> tuple[BatchLoss, SampleLoss | None, Callable[[], Value] | None]:
+    """``fit``'s step as functions: ``batch_loss(X, y) -> (loss(scores, y) + l2 * sum p**2,
+    scores)``; for a loss of ``nn.losses``, one sample's ``(terms, score)`` of it (else None);
+    the penalty (None when l2 is 0)."""
+    params = model.parameters()
+
+    def batch_loss(Xb: Any, yb: Any) -> tuple[Value, list[Any]]:
+        """The step's loss and the scores it came from: run eagerly, or traced by compile."""
+        scores = [model(x) for x in Xb]
+        total = loss(scores, yb)
+        if l2:
+            total = total + losses.l2(params, l2)
+        return total, scores
+
+    terms = losses.sample_terms(loss)
+
+    def sample_loss(x: Any, t: Any) -> tuple[list[Value], Any]:
+        """One sample's terms of the loss's mean, and its score (batch_loss on one row)."""
+        score = model(x)
+        return terms(score, t), score
+
+    def penalty() -> Value:
+        """The regularisation, as batch_loss adds it."""
+        return losses.l2(params, l2)
+
+    return batch_loss, sample_loss if terms is not None else None, penalty if l2 else None
+
+
+class ModelStep:
+    """A model's training step (loss and gradients) compiled for a loop of the user's own."""
+
+    def __init__(self, model: Module, loss: LossFn, l2: float) -> None:
+        if not callable(getattr(model, "parameters", None)):
+            raise TypeError(f"compile_step: model must be a Module, got {type(model).__name__}")
+        if not callable(loss):
+            raise TypeError(f"compile_step: loss must be a function, got {type(loss).__name__}")
+        if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not 0.0 <= l2 < math.inf:
+            raise ValueError(f"compile_step: l2 must be a number >= 0, got {l2!r}")
+        self.params = model.parameters()
+        self.batch_loss, self.sample_loss, self.penalty = model_loss(model, loss, l2)
+        self.compiled: CompiledStep | None = None
+        self.eager = False  # the replay gave up (it warned): eager from then on
+
+    def __call__(self, X: Sequence[Any], y: Sequence[Any]) -> tuple[float, list[Any]]:
+        """(loss, scores) of the batch as floats; d loss / d p added into every parameter's
+        ``.grad``, as ``loss.backward()`` adds it (zero the grads first, as usual)."""
+        Xb, yb = list(X), list(y)
+        if len(Xb) != len(yb):
+            raise ValueError(f"compile_step: {len(Xb)} rows but {len(yb)} labels")
+        if not Xb:
+            raise ValueError("compile_step: empty batch")
+        if self.compiled is None and not self.eager:
+            self.compiled = CompiledStep(
+                self.batch_loss, self.params, Xb, yb, self.sample_loss, self.penalty, "compile_step"
+            )
+        done = self.compiled.step(Xb, yb) if self.compiled is not None else None
+        if done is not None:
+            return done
+        self.compiled, self.eager = None, True
+        total, scores = self.batch_loss(Xb, yb)
+        total.backward()
+        return total.data, [_floats(s) for s in scores]
+
+    @property
+    def source(self) -> str:
+        """The code of the replay: the loop over samples, or the whole trace of each batch size."""
+        c = self.compiled
+        if c is None:
+            return ""
+        if c.loop is not None:
+            return c.loop.source
+        return "\n".join(t.source for t in c.traces.values())
+
+
+def compile_step(model: Module, loss: LossFn = losses.hinge, *, l2: float = 0.0) -> ModelStep:
+    """``step = compile_step(model, hinge, l2=1e-4)``; then ``loss, scores = step(X, y)`` is
+    ``total = loss([model(x) for x in X], y) + l2 * sum p**2; total.backward()``, bit for bit,
+    replayed on floats: for a loss of ``nn.losses`` one sample's trace in a loop (a few ms to
+    compile), else the whole batch traced once per batch size. What the replay cannot follow
+    makes it warn once (RuntimeWarning) and run eagerly, with the same results."""
+    return ModelStep(model, loss, l2)
+
+
+def _floats(score: Any) -> Any:
+    return score.data if isinstance(score, Value) else [_floats(s) for s in score]
 
 
 def same_bits(a: Any, b: Any) -> bool:

@@ -18,7 +18,7 @@ from autograd import Value, no_grad
 
 from . import losses
 from ._random import Seed, make_rng
-from .compiled import CompiledStep
+from .compiled import CompiledStep, model_loss
 from .divergence import DivergenceWatch
 from .module import Module
 from .optim import SGD, Optimizer
@@ -142,29 +142,8 @@ def fit(
     else:
         _check_optimizer(optimizer, params)
 
-    def batch_loss(Xb: Any, yb: Any) -> tuple[Value, list[Any]]:
-        """The step's loss and the scores it came from: run eagerly, or traced by compile."""
-        scores = [model(x) for x in Xb]
-        total = loss_fn(scores, yb)
-        if l2:
-            total = total + losses.l2(params, l2)
-        return total, scores
-
-    compiled = None
-    if compile:
-        terms = losses.sample_terms(loss_fn)  # None for a loss of the user's: traced whole
-
-        def sample_loss(x: Any, t: Any) -> tuple[list[Value], Any]:
-            """One sample's terms of the loss's mean, and its score (batch_loss, one row)."""
-            score = model(x)
-            return terms(score, t), score
-
-        def penalty() -> Value:
-            """The step's regularisation, as batch_loss adds it."""
-            return losses.l2(params, l2)
-
-        loop = sample_loss if terms is not None else None
-        compiled = CompiledStep(batch_loss, params, X, y, loop, penalty if l2 else None)
+    batch_loss, sample_loss, penalty = model_loss(model, loss_fn, l2)
+    compiled = CompiledStep(batch_loss, params, X, y, sample_loss, penalty) if compile else None
 
     history = History()
     view = _live_view(live, model, X, y, steps)
