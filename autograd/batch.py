@@ -97,7 +97,7 @@ class BatchCompiled:
         )
         self.penalty = plan.aux[-1] if penalty is not None else None
         self._aux_shape = plan.aux_shape[1][0]
-        self._fn, self.source = _generate(plan, self.count, self.penalty)
+        self._fn, self.source = _generate(plan, self.count, self.penalty, has_aux)
         self.targets = _targets(plan, self.penalty)
 
     def backward(self, *columns: Sequence[Any], gradient: float = 1.0) -> Any:
@@ -170,7 +170,9 @@ def _targets(plan: _Trace, penalty: Value | None) -> list[Value]:
     return [v for v in plan.captured if id(v) in reached]
 
 
-def _generate(plan: _Trace, count: int, penalty: Value | None) -> tuple[Callable[..., Any], str]:
+def _generate(
+    plan: _Trace, count: int, penalty: Value | None, has_aux: bool
+) -> tuple[Callable[..., Any], str]:
     """The code: each sample's forward and backward in a loop, the gradients carried; then the
     penalty, forward and backward, all in the engine's order (see the module docstring)."""
     ns: dict[str, Any] = dict(codegen._NAMESPACE)
@@ -191,7 +193,8 @@ def _generate(plan: _Trace, count: int, penalty: Value | None) -> tuple[Callable
     grads = [f"g{index[id(t)]}" for t in targets]
     body = codegen.prologue_lines(plan, hoisted)[1 if plan.inputs else 0 :]  # inputs: the loop's
     body.append(f"{' = '.join(grads)} = 0.0" if grads else "")
-    body += ["terms = []", "auxes = []", f"c = 1.0 / (len(A) * {count})  # the mean's 1/m"]
+    m = "len(A)" if count == 1 else f"(len(A) * {count})"  # the number of terms
+    body += ["terms = []", "auxes = []", f"c = 1.0 / {m}  # d mean / d sum, as nn.losses has it"]
     gm = "seed"
     if penalty is not None:  # the root is mean + penalty: both get 0.0 + 1.0 * seed first
         gm = "gm"
@@ -209,7 +212,8 @@ def _generate(plan: _Trace, count: int, penalty: Value | None) -> tuple[Callable
     ]
     user_aux = plan.aux[:-1] if penalty is not None else plan.aux
     loop.append(f"terms += {_tuple(map(name, s._inputs))}")
-    loop.append(f"auxes.append({_tuple(map(name, user_aux))})")
+    if has_aux:
+        loop.append(f"auxes.append({_tuple(map(name, user_aux))})")
     begun = {id(t) for t in targets}  # carried from sample to sample: always +=
     needs = codegen.needed(plan.order, targets)
     loop += codegen.chain_lines(plan, reversed(plan.order), needs, locals_of, begun | {id(s)})

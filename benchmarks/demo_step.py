@@ -1,7 +1,8 @@
 """Benchmark 1: one training step of micrograd's demo notebook, in every engine.
 
 MLP(2, [16, 16, 1]) on 100 two-moons points, hinge loss + 1e-4 * L2, one SGD update:
-micrograd, chainrule (eager), chainrule compiled (``autograd.tracing``) and a hand-written
+micrograd, chainrule (eager), chainrule compiled (``autograd.trace_batch``: one sample traced,
+replayed as a loop) and a hand-written
 step on plain floats that does the same arithmetic (forward, backward for every sample, update)
 building no graph. All start from micrograd's initial weights, and ``runners`` can put each
 back there, so that every engine is timed on the same steps from the same weights.
@@ -23,6 +24,7 @@ import micrograd.nn
 
 import autograd.tracing
 from nn import MLP, hinge, l2
+from nn.losses import sample_terms
 
 ALPHA = 1e-4  # L2 strength, as in the notebook
 LR = 0.05
@@ -110,16 +112,35 @@ def chainrule_step_fn(model: MLP, X: list[list[float]], y: list[float]) -> Calla
     return step
 
 
-def compiled_step_fn(model: MLP, X: list[list[float]], y: list[float]) -> Callable[[], float]:
-    """The same step, compiled: the loss is traced once (the batch X is an input, the parameters
-    are read live), then every step replays forward + backward on floats and applies SGD."""
+def compiled_replay(
+    model: MLP, X: list[list[float]], y: list[float], whole: bool = False
+) -> Callable[[], float]:
+    """The step's loss and gradients, compiled: one sample's hinge term traced once
+    (``trace_batch``: its row and label are inputs, the parameters are read live), replayed as
+    a loop over the samples, forward + backward on floats. With ``whole``, the whole batch's
+    loss is traced instead (``trace``, one line per node: how 0.2.0 compiled)."""
     params = model.parameters()
-    plan = autograd.tracing.trace(lambda X: chainrule_loss(model, params, X, y), X)
+    if whole:
+        plan = autograd.tracing.trace(lambda X: chainrule_loss(model, params, X, y), X)
+        return partial(plan.backward, X)
+    term = sample_terms(hinge)  # max(0, 1 - t s) of one sample: the mean is trace_batch's
+    loop = autograd.trace_batch(
+        lambda x, t: term(model(x), t), X[0], y[0], penalty=lambda: l2(params, ALPHA), numbers=[1]
+    )
+    return partial(loop.backward, X, y)
+
+
+def compiled_step_fn(
+    model: MLP, X: list[list[float]], y: list[float], whole: bool = False
+) -> Callable[[], float]:
+    """The same step as ``chainrule_step_fn``, its loss and gradients by ``compiled_replay``."""
+    params = model.parameters()
+    replay = compiled_replay(model, X, y, whole)
 
     def step() -> float:
         for p in params:
             p.grad = 0.0
-        loss = plan.backward(X)
+        loss: float = replay()
         for p in params:
             p.data -= LR * p.grad
         return loss
@@ -237,12 +258,22 @@ def runners(
     }
 
 
+def compile_seconds(sizes: list[int], X: list[list[float]], y: list[float], whole: bool) -> float:
+    """Seconds from nothing compiled to the first compiled step done (trace, codegen, compile,
+    one replay), on a fresh model: the loop over samples, or with ``whole`` the whole batch."""
+    model = chainrule_model(micrograd_model(sizes, 1))
+    t0 = time.perf_counter()
+    compiled_step_fn(model, X, y, whole)()
+    return time.perf_counter() - t0
+
+
 def check_same(
     sizes: list[int], X: list[list[float]], y: list[float], seed: int
 ) -> tuple[float, bool]:
     """Largest relative difference between micrograd and chainrule (eager) in the loss and the
     gradients, and between micrograd and the float floor in the loss and the updated weights,
-    for one step from the same weights; and whether compiled equals eager bit for bit."""
+    for one step from the same weights; and whether compiled equals eager bit for bit (loss and
+    every gradient; the loop over samples, and the whole trace)."""
     mg = micrograd_model(sizes, seed)
     ours = chainrule_model(mg)
     mg_loss = micrograd_loss(mg, X, y)
@@ -269,8 +300,10 @@ def check_same(
     diff = max(abs(a - b) for a, b in zip(updated, mg_updated, strict=True))
     worst = max(worst, diff / max(map(abs, mg_updated)))
 
-    eager = [loss.data] + [p.grad for p in ours.parameters()]
-    plan = autograd.tracing.trace(lambda X: chainrule_loss(ours, params, X, y), X)
-    ours.zero_grad()
-    compiled = [plan.backward(X)] + [p.grad for p in ours.parameters()]
-    return worst, compiled == eager
+    eager = [loss.data.hex()] + [p.grad.hex() for p in params]
+    same = True
+    for whole in (False, True):
+        ours.zero_grad()
+        replayed = [compiled_replay(ours, X, y, whole)().hex()]
+        same = same and replayed + [p.grad.hex() for p in params] == eager
+    return worst, same

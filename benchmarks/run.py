@@ -69,7 +69,7 @@ def demo_rows(cfg: dict) -> tuple[list[list[str]], tuple[float, bool]]:
     X, y = demo_step.moons(cfg["points"])
     sizes = cfg["sizes"]
     same = demo_step.check_same(sizes, X, y, seed=1)
-    t_compile, runners = demo_step.runners(sizes, X, y, seed=1)
+    _, runners = demo_step.runners(sizes, X, y, seed=1)
 
     def block(engine: str, gc_on: bool) -> float:
         step, reset = runners[engine]
@@ -91,7 +91,19 @@ def demo_rows(cfg: dict) -> tuple[list[list[str]], tuple[float, bool]]:
         for engine in ENGINES[1:]:
             cells += [ms(statistics.median(t[engine])), times(median_ratio(mg, t[engine]))]
         rows.append(cells)
-    rows.append(row("  compiling it (trace + codegen, once)", "", "", "", ms(t_compile)))
+    # NOTE: the median of a few fresh compiles (the first one pays for imports and warm-up);
+    # the whole trace (one line per node, as 0.2.0 compiled) once, for comparison
+    loop = [demo_step.compile_seconds(sizes, X, y, whole=False) for _ in range(5)]
+    whole = demo_step.compile_seconds(sizes, X, y, whole=True)
+    rows.append(
+        row(
+            "  compiling it (trace + codegen, once)",
+            "",
+            "",
+            "",
+            f"{ms(statistics.median(loop))} (whole trace: {ms(whole)})",
+        )
+    )
     return rows, same
 
 
