@@ -116,10 +116,11 @@ def fit(
         target_loss: the same for a whole epoch's loss <= this.
         log_every: print a line every so many steps (through the bar, if there is one).
         callback: ``callback(step, history)`` after each step; returning True stops training.
-        compile: trace the step's loss once per batch size (``autograd.tracing``, the batch's
-            rows and targets as inputs) and replay it on floats: the same History and weights,
-            bit for bit; each step is ~6x faster, after a first one that traces (~1 s for the
-            demo). The labels are checked first with one forward pass over the data. A loss
+        compile: trace the step's loss and replay it on floats (``nn.compiled``): the same
+            History and weights, bit for bit; each step is ~5x faster, after a first one that
+            traces. For a loss of ``nn.losses`` one sample is traced and looped over the batch
+            (~15 ms for the demo); any other loss, or one the loop cannot replay exactly, is
+            traced whole once per batch size (~0.6 s for the demo). The labels are checked first with one forward pass over the data. A loss
             or model the trace cannot follow (a branch on the data, ``float()`` of a Value, a
             result different from the eager one) makes ``fit`` warn once (RuntimeWarning) and
             train eagerly from that step on, with the same results.
