@@ -120,10 +120,11 @@ def fit(
             History and weights, bit for bit; each step is ~5x faster, after a first one that
             traces. For a loss of ``nn.losses`` one sample is traced and looped over the batch
             (~15 ms for the demo); any other loss, or one the loop cannot replay exactly, is
-            traced whole once per batch size (~0.6 s for the demo). The labels are checked first with one forward pass over the data. A loss
-            or model the trace cannot follow (a branch on the data, ``float()`` of a Value, a
-            result different from the eager one) makes ``fit`` warn once (RuntimeWarning) and
-            train eagerly from that step on, with the same results.
+            traced whole once per batch size (~0.6 s for the demo). The labels are checked
+            first with one forward pass over the data. A loss or model the trace cannot follow
+            (a branch on the data, ``float()`` of a Value, a result different from the eager
+            one) makes ``fit`` warn once (RuntimeWarning) and train eagerly from that step on,
+            with the same results.
         live: in Jupyter, redraw one output as it trains (loss, decision boundary for 2-D
             inputs, per-layer weights and grads; ``nn.live``) instead of the progress bar; a
             ``LiveView(every=...)`` chooses how often. It only reads: the same History, bit for
