@@ -31,6 +31,17 @@ def node(v: Value) -> tuple:
 
 
 @pytest.mark.parametrize("fn, name", BINARY)
+@pytest.mark.parametrize("other", [0.5, 3, -0.0, Real(-2.5)], ids=repr)
+def test_reflected_operators_record_the_same_node_as_apply(fn, name, other):
+    a = Value(1.5)
+    got = fn(other, a)  # other (op) a: a number first, a constant
+    want = apply(REGISTRY[name], other, a)
+    assert node(got) == node(want)
+    slots = (got._a, got._da, got._b, got._db)
+    assert type(got._a) is float and slots[1:3] == (None, a) and got._db == want._local[0]
+
+
+@pytest.mark.parametrize("fn, name", BINARY)
 @pytest.mark.parametrize("other", OPERANDS, ids=repr)
 def test_binary_operators_record_the_same_node_as_apply(fn, name, other):
     a = Value(1.5)
