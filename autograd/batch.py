@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from . import codegen
+from . import codegen, tracestate
 from .codegen import GuardFailed
 from .graph import topological_order
 from .nary import vsum
@@ -103,6 +103,11 @@ class BatchCompiled:
     def backward(self, *columns: Sequence[Any], gradient: float = 1.0) -> Any:
         """The batch loss (with has_aux: ``(loss, auxes)``), its gradients added into ``.grad``
         as ``backward()`` adds them."""
+        if tracestate.active() is not None:
+            raise tracestate.refuse(
+                "calling a compiled batch inside a traced function",
+                "its numbers would be frozen into the outer trace; call the plain function",
+            )
         seed = as_float(gradient)
         rows = self._rows(columns)
         try:

@@ -158,6 +158,14 @@ def test_reading_data_inside_the_term_is_refused_as_in_trace():
         trace_batch(lambda x: w * (x * w.data), 1.0)
 
 
+def test_a_compiled_batch_called_inside_a_trace_is_refused():
+    w = Value(1.0)
+    c = trace_batch(lambda x: w * x, 1.0)
+    with pytest.raises(TraceError, match="calling a compiled batch inside a traced function"):
+        trace(lambda x: x * c.backward([1.0, 2.0]), 1.0)
+    assert w.grad == 0.0
+
+
 def test_labels_traced_as_numbers_refuse_equality():
     w = Value(1.0)
     with pytest.raises(TraceError, match="== on a number"):
