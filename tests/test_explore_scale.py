@@ -123,3 +123,12 @@ def test_an_expression_cut_at_a_limit_starts_as_the_whole_one():
     cut = expression("sum", names, limit=300)
     assert len(whole) > 2000 and 300 < len(cut) < 320 and whole.startswith(cut)
     assert expression("sum", names[:3], limit=300) == "x0 + x1 + x2"
+
+
+def test_the_scale_benchmark_runs_quick_and_prints_a_row_per_size(capsys):
+    from benchmarks import explore_scale
+
+    assert explore_scale.main(["--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "explore s" in lines[0] and "draw_dot s" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == [str(n) for n in explore_scale.QUICK]

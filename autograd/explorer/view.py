@@ -80,8 +80,9 @@ class View:
         self.model = model  # what names came from: a model may say how it groups
         self.order = topological_order(root)
         self.index = {v: i for i, v in enumerate(self.order)}
+        known: dict[str, dict[Value, str]] = {}  # groups per level, assigned once for both
         self.names = display_names(
-            self.order, neuron_value_names(self.order, names, model), self.index
+            self.order, neuron_value_names(self.order, names, model, known), self.index
         )
         self.backward = step_through(root, names=self.names)
         self.grads: Mapping[Value, float] = self.backward.done(len(self.backward) - 1)
@@ -92,6 +93,7 @@ class View:
             model=model,
             collapse=collapse,
             unit_word="boxes",
+            known=known,
         )
         self.note = self.summary.note
         self.groups: dict[str, list[Value]] = {}

@@ -80,6 +80,23 @@ def parameter_groups(
     return out
 
 
+def level_groups(
+    order: list[Value],
+    how: Collapse,
+    names: Mapping[Value, str],
+    model: object = None,
+    known: dict[str, dict[Value, str]] | None = None,
+) -> dict[Value, str]:
+    """``assign_groups`` at one level (``parameter_groups`` seeds it); a named level's answer is
+    kept in ``known``, so the callers of one picture walk the graph once per level."""
+    if known is not None and isinstance(how, str) and how in known:
+        return known[how]
+    found = assign_groups(order, parameter_groups(how, names, model))
+    if known is not None and isinstance(how, str):
+        known[how] = found
+    return found
+
+
 def assign_groups(order: list[Value], seeds: Mapping[Value, str]) -> dict[Value, str]:
     """Each Value's group: a parameter's from ``seeds``; a node's from the parameters it takes
     directly (w*x, dot), or when it adds, reduces or activates nodes of that one group only."""
@@ -150,7 +167,10 @@ def group_node(
 
 
 def neuron_value_names(
-    order: list[Value], names: Mapping[Value, str] | None, model: object
+    order: list[Value],
+    names: Mapping[Value, str] | None,
+    model: object,
+    known: dict[str, dict[Value, str]] | None = None,
 ) -> dict[Value, str]:
     """``names`` plus a name for each neuron's values when ``model`` says how it groups:
     ``<neuron>.net`` for the weighted sum (the input of its activation, or a linear neuron's
@@ -160,18 +180,21 @@ def neuron_value_names(
     out = dict(names or {})
     if not isinstance(model, GroupedModel):
         return out
-    group = assign_groups(order, model.draw_groups("neuron"))
+    group = level_groups(order, "neuron", names or {}, model, known)
     leaves: set[Value] = set()  # values some other group (or no group) takes
+    get = group.get
     for c in order:
-        for p in c._parents:
-            if p in group and group.get(c) != group[p]:
-                leaves.add(p)
+        gc = get(c)
+        # NOTE: an n-ary node's parents read from its slot (the _parents property is slower)
+        ps = c._a if type(c._da) is tuple else c._parents
+        leaves.update(p for p in ps if get(p, gc) != gc)
     made: dict[Value, str] = {}
+    kinds: dict[str, str] = {}  # op -> its kind, looked up once per op
     for v in order:
         g = group.get(v)
         if g is None or not v._op:
             continue
-        if op_kind(v._op) == "activation":
+        if (kinds.get(v._op) or kinds.setdefault(v._op, op_kind(v._op))) == "activation":
             made[v] = f"{g}.out"
             for p in v._parents:
                 if p._op and group.get(p) == g:

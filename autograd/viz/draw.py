@@ -81,7 +81,8 @@ def draw_dot(
     named = as_names(names, "draw_dot")
     model = names if isinstance(names, GroupedModel) else None
     order = graph_order(root)
-    named = neuron_value_names(order, named, model) if model is not None else named
+    known: dict[str, dict[Value, str]] = {}  # groups per level, assigned once for both
+    named = neuron_value_names(order, named, model, known) if model is not None else named
     if collapse is not None:
         if not named:
             raise ValueError("draw_dot: collapse needs names (e.g. names=model)")
@@ -96,6 +97,7 @@ def draw_dot(
         collapse=collapse if collapse is not None else "auto",
         force=collapse is not None,
         constants=True,
+        known=known,
     )
     if summary.note and (summary.cut or not collapse):
         summary.note += f" ({SEE_ALL})"

@@ -81,6 +81,7 @@ def summarise(
     consumers: Callable[[Value], Iterable[Value]] | None = None,
     unit_word: str = "nodes",
     constants: bool = False,
+    known: dict[str, dict[Value, str]] | None = None,
 ) -> Summary:
     """Decide what to draw of ``order`` (parents before children) within ``max_nodes`` units.
 
@@ -92,8 +93,9 @@ def summarise(
         consumers: v -> the values that use v; when given, the walk from the focus also goes
             downstream (a step's uses), not only towards the inputs.
         constants: constants fed to groups are drawn (one node per distinct value) and count.
+        known: {level: groups} already assigned for this graph (``level_groups``), filled in.
     """
-    from .collapse import LEVELS, assign_groups, parameter_groups  # collapse imports plan
+    from .collapse import LEVELS, level_groups  # collapse imports plan
 
     s = Summary(order=order)
     if max_nodes is None and not force:
@@ -106,7 +108,7 @@ def summarise(
     consts: dict[str, set[float]] = {}  # group -> the constants it is fed (when drawn)
     if names and collapse is not None:
         for how in LEVELS if collapse == "auto" else (collapse,):
-            found = assign_groups(order, parameter_groups(how, names, model))
+            found = level_groups(order, how, names, model, known)
             if not found:
                 break  # the names have no such level
             group, s.how = found, how if isinstance(how, str) else "group"
