@@ -574,3 +574,24 @@ def test_quiz_hints_fit_the_question_and_go_away_with_it(open_page: Any):
     answer(q, "7")
     assert mistake(q) == ""
     assert p.errors == [] and q.errors == []
+
+
+def test_local_quiz_asks_at_most_three_local_derivatives_then_the_gradient(open_page: Any):
+    a = Value(2.0, label="a")
+    y = a * 1.0 + a * 2.0 + a * 3.0 + a * 4.0 + a * 5.0  # a has five uses, locals 1..5
+    y.label = "y"
+    p = open_page(y, quiz="local")
+    for _ in range(12):  # show the answers before a's step
+        p.role("step-next").click()
+        if "/da" in p.role("quiz-question").inner_text():
+            break
+        p.role("quiz-reveal").click()
+    asked = []
+    for local in ("1", "2", "3"):
+        asked.append(p.role("quiz-question").inner_text())
+        answer(p, local)
+    assert "use 1 of the first 3; a has 5" in asked[0] and "use 3 of the first 3" in asked[2]
+    assert p.role("quiz-question").inner_text().startswith("grad a = dy/da")
+    answer(p, "15")
+    assert p.role("quiz-result").inner_text().startswith("Right!")
+    assert p.errors == []

@@ -81,7 +81,7 @@ def explore(
     """An interactive page for the graph of ``root``: click a node for its local derivative
     (d out/d in with the numbers plugged in) and every path to the output (whose products sum
     to its gradient, d root/d node); step through backward; with ``quiz``, type each gradient
-    before it is shown (``quiz="local"``: each use's local derivative first, then the
+    before it is shown (``quiz="local"``: the local derivatives of up to three uses, then the
     gradient); a wrong answer is diagnosed (a missing use, an activation's value for its slope,
     a flipped sign) with a hint, and a score is kept.
 

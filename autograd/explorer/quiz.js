@@ -14,6 +14,7 @@
   var tries = {};  // question key -> wrong tries so far
   var score = { right: 0, asked: 0 };
   var MAX_TEXT = 60;
+  var MAX_LOCAL = 3;  // local derivatives asked per step: a weight of a batch has a use per sample
 
   function name(id) { return data.nodes[id] ? data.nodes[id].name : id; }
   function rootName() { return name(data.root); }
@@ -49,11 +50,13 @@
   function question(i) {  // {key, text, want, use (for a local derivative)}
     var s = steps[i], nm = name(s.node);
     var p = phase[i] || 0;
-    if (local && s.uses.length && p < s.uses.length) {
+    var asked = Math.min(s.uses.length, MAX_LOCAL);
+    if (local && p < asked) {
       var u = s.uses[p], c = name(u.by);
       return { key: i + ":" + p, use: u, want: u.local,
         text: "local derivative: d" + c + "/d" + nm + " = ?" +
-          (s.uses.length > 1 ? "   (use " + (p + 1) + " of " + s.uses.length + ")" : "") };
+          (s.uses.length > asked ? "   (use " + (p + 1) + " of the first " + asked + "; " + nm + " has " + s.uses.length + ")" :
+            s.uses.length > 1 ? "   (use " + (p + 1) + " of " + s.uses.length + ")" : "") };
     }
     return { key: i + ":g", want: s.grad, text: "grad " + nm + " = d" + rootName() + "/d" + nm + " = ?" };
   }
@@ -216,7 +219,7 @@
       var lines = [c + " = " + u.expr];
       lines.push("grad " + c + " = " + fmt(u.upstream));
       if (asking) lines.push("local: " + u.formula_open);  // the formula without its number
-      else if (!q.use || j < (phase[i] || 0)) lines.push("local: " + u.formula);
+      else if (!q.use || j < (phase[i] || 0) || j >= MAX_LOCAL) lines.push("local: " + u.formula);
       else lines.push("local: (asked after the current one)");
       D.appendChild(el("p", lines.join("\n"), "cr-math"));
     });
