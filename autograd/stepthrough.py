@@ -55,7 +55,14 @@ class Step:
 class BackwardSteps:
     """The frames of one backward pass over the graph of ``root``, in the order backward runs."""
 
-    def __init__(self, root: Value, gradient: float = 1.0, names: Names = None) -> None:
+    def __init__(
+        self,
+        root: Value,
+        gradient: float = 1.0,
+        names: Names = None,
+        order: list[Value] | None = None,
+    ) -> None:
+        """``order``: ``topological_order(root)`` when the caller has it already."""
         if not isinstance(root, Value):
             raise TypeError(f"step_through: root must be a Value, got {type(root).__name__}")
         try:
@@ -65,7 +72,7 @@ class BackwardSteps:
                 f"step_through: gradient must be a number, got {type(gradient).__name__}"
             ) from None
         self.root = root
-        self.order = topological_order(root)
+        self.order = topological_order(root) if order is None else order
         self.names: Mapping[Value, str] = LazyNames(self.order, as_names(names, "step_through"))
         nodes: list[Value] = []  # NOTE: only the order is recorded; terms are made when asked
         grads: list[float] = []

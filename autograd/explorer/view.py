@@ -8,9 +8,9 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from autograd import explain, step_through
+from autograd import explain
 from autograd.graph import topological_order
-from autograd.stepthrough import Step
+from autograd.stepthrough import BackwardSteps, Step
 from autograd.value import Value
 from autograd.viz import format_factor, format_number, name_of, op_kind, op_symbol
 from autograd.viz.collapse import neuron_value_names
@@ -84,7 +84,7 @@ class View:
         self.names = display_names(
             self.order, neuron_value_names(self.order, names, model, known), self.index
         )
-        self.backward = step_through(root, names=self.names)
+        self.backward = BackwardSteps(root, names=self.names, order=self.order)
         self.grads: Mapping[Value, float] = self.backward.done(len(self.backward) - 1)
         self.summary = summarise(
             self.order,
