@@ -138,29 +138,7 @@ def _binary_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callabl
 
 def _reflected_method(rule: Callable[[float, float], ops.Rule], op: str) -> Callable[..., Value]:
     """The method for ``y (op) x`` when only x is a Value (``2.0 - x``): y is a constant."""
-
-    def reflected_op(self: Value, other: Operand) -> Value:
-        # NOTE: a float or int y inline, as _binary would record it: the hinge loss's two
-        # reflected ops per sample cost 0.6% of the demo step's instructions less.
-        if type(other) is not float:
-            if type(other) is not int:  # bool, a wrong type: _binary, with its checks
-                return _binary(rule, op, other, self)
-            other = float(other)
-        out, (_, db) = rule(other, self._data)
-        v = _new(Value)
-        v._data = out
-        v._grad = 0.0
-        v.label = ""
-        v._mark = v._da = None
-        v._op = op
-        v._a = other
-        v._b = self
-        v._db = db
-        if _slow:
-            _slow_path(v)
-        return v
-
-    return _named(reflected_op, rule, op)
+    return _named(lambda self, other: _binary(rule, op, other, self), rule, op)
 
 
 def _named(

@@ -107,6 +107,30 @@ def test_topological_order_lists_each_node_once_after_its_parents(data):
     assert topological_order(out) == order  # deterministic, and the marks leave no trace
 
 
+def post_order(root):
+    """The order the walk promises, written recursively: each node's parents last to first
+    (with repeats), then the node; a node already emitted is skipped."""
+    done, order = set(), []
+
+    def visit(v):
+        if v not in done:
+            for p in reversed(v._parents):
+                visit(p)
+            done.add(v)
+            order.append(v)
+
+    visit(root)
+    return order
+
+
+@given(data=st.data())
+def test_topological_order_is_the_depth_first_post_order_backward_sums_in(data):
+    # the order fixes the order of the additions into each grad: changing it changes bits
+    program = data.draw(programs())
+    _, out = leaves_and_output(program, data.draw(input_values(program)))
+    assert topological_order(out) == post_order(out)
+
+
 @pytest.mark.slow
 def test_deep_chain_of_a_million_nodes_needs_no_recursion():
     limit = sys.getrecursionlimit()
