@@ -132,3 +132,22 @@ def test_the_scale_benchmark_runs_quick_and_prints_a_row_per_size(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "explore s" in lines[0] and "draw_dot s" in lines[0]
     assert [line.split()[0] for line in lines[1:]] == [str(n) for n in explore_scale.QUICK]
+
+
+@pytest.mark.parametrize("draw", ["explore", "draw_dot"])
+def test_a_collapsed_picture_groups_the_graph_once_per_level(monkeypatch, draw):
+    from autograd import draw_dot
+    from autograd.viz import collapse as collapse_module
+
+    loss, model = moons_loss(40)
+    levels: list[str] = []
+    real = collapse_module.assign_groups
+
+    def counted(order: Any, seeds: Any) -> Any:
+        levels.append("walk")
+        return real(order, seeds)
+
+    monkeypatch.setattr(collapse_module, "assign_groups", counted)
+    picture = explore(loss, names=model) if draw == "explore" else draw_dot(loss, names=model)
+    assert "collapsed per layer" in picture.note
+    assert len(levels) == 2  # neuron (for the values' names and the summary), then layer

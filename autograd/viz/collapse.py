@@ -102,14 +102,15 @@ def assign_groups(order: list[Value], seeds: Mapping[Value, str]) -> dict[Value,
     directly (w*x, dot), or when it adds, reduces or activates nodes of that one group only."""
     group: dict[Value, str] = {}
     kinds: dict[str, str] = {}  # op -> its kind, looked up once per op
+    params = {p: g for p, g in seeds.items() if not p._op}  # the leaves with a group
     for v in order:
         if not v._op:
-            if v in seeds:
-                group[v] = seeds[v]
+            if v in params:
+                group[v] = params[v]
             continue
         # NOTE: an n-ary node's parents read from its slot (the _parents property is slower)
         parents = v._a if type(v._da) is tuple else v._parents
-        direct = {group[p] for p in parents if p in group and not p._op}
+        direct = {params[p] for p in parents if p in params}
         if len(direct) == 1:
             group[v] = direct.pop()
             continue
