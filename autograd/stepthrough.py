@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -80,7 +80,7 @@ class BackwardSteps:
 
         def record(v: Value) -> None:  # v's turn: its gradient is complete (a leaf's old grad
             add_node(v)  # is added back only after the pass, so it is read here, not after)
-            add_grad(v.grad)
+            add_grad(v._grad)  # the slot: `saved` below has read .grad (refused in a trace)
 
         saved = [v.grad for v in self.order]
         try:
@@ -88,7 +88,7 @@ class BackwardSteps:
             self._grad = grads
         finally:
             for v, g in zip(self.order, saved, strict=True):
-                v.grad = g
+                v._grad = g  # the slot, as in record
         self._nodes = nodes
         self._at: dict[Value, int] | None = None  # node -> its step, made when first needed
         self.steps = _Steps(self)
@@ -107,6 +107,12 @@ class BackwardSteps:
         if self._at is None:
             self._at = {v: i for i, v in enumerate(self._nodes)}
         return self._at.get(v)
+
+    def first_step(self, vs: Iterable[Value]) -> int | None:
+        """The earliest step among the values ``vs`` (None: none of them gets one)."""
+        self.step_of(self.root)  # makes the index
+        at = self._at if self._at is not None else {}
+        return min((at[v] for v in vs if v in at), default=None)
 
     def done(self, k: int) -> Mapping[Value, float]:
         """{node: d root / d node} for the nodes done by the end of frame k, not copied."""

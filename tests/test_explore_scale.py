@@ -151,3 +151,11 @@ def test_a_collapsed_picture_groups_the_graph_once_per_level(monkeypatch, draw):
     picture = explore(loss, names=model) if draw == "explore" else draw_dot(loss, names=model)
     assert "collapsed per layer" in picture.note
     assert len(levels) == 2  # neuron (for the values' names and the summary), then layer
+
+
+def test_parents_read_from_the_slots_equal_the_parents_property():
+    from autograd.viz.collapse import parents_of
+
+    a, b = Value(2.0), Value(-3.0)
+    for v in (a, a * b, a * a, 2.0 - a, a - 2.0, a.tanh(), vsum([a, b, a]), a**2, a * 0.5):
+        assert parents_of(v) == v._parents

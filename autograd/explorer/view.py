@@ -13,7 +13,7 @@ from autograd.graph import topological_order
 from autograd.stepthrough import BackwardSteps, Step
 from autograd.value import Value
 from autograd.viz import format_factor, format_number, name_of, op_kind, op_symbol
-from autograd.viz.collapse import neuron_value_names
+from autograd.viz.collapse import neuron_value_names, parents_of
 from autograd.viz.format import visible
 from autograd.viz.summary import MORE, summarise
 
@@ -156,7 +156,7 @@ class View:
                     ins = inputs[uid] = []
                     first[uid] = v
                 one_per_use = uid not in self.groups
-                for p in v._parents:
+                for p in parents_of(v):  # NOTE: from the slots (the property is slower)
                     pid = uid_of.get(p, MORE)
                     if pid != uid:
                         used.add(p)
@@ -230,9 +230,9 @@ class View:
                 if k is not None:
                     ks.add(k)
             for vs in self.groups.values():
-                member = [k for v in vs if (k := self.backward.step_of(v)) is not None]
-                if member:
-                    ks.add(min(member))
+                k = self.backward.first_step(vs)
+                if k is not None:
+                    ks.add(k)
             self._ks = sorted(ks)
             self._shown: list[Step] = self.backward.make_steps(self._ks)
         return self._shown
