@@ -63,6 +63,10 @@ def gradients(
     out = []
     for x in inputs:
         g = grads.get(id(x), 0.0)
+        if not create_graph:
+            # NOTE: the sums above start at their first term, backward's at +0.0; + 0.0 turns a
+            # -0.0 into +0.0 and changes nothing else, so every gradient equals backward's.
+            g = g + 0.0
         if traced and not create_graph and isinstance(g, Value):
             g = stop_gradient(g)
         out.append(g if as_graph or type(g) is float else float(g))

@@ -212,3 +212,14 @@ def test_a_float_argument_used_as_a_value_points_at_argnums():
         grad(lambda x, y: x * y.log())(1.0, 2.0)
     assert "argument 1" in str(caught.value)
     assert grad(lambda x, y: x * y.log(), argnums=1)(1.0, 2.0) == 0.5  # the advice works
+
+
+def test_gradients_and_grad_give_backwards_zero_sign_bit_for_bit():
+    """tanh(60) is 1.0, so its slope is 0.0, and times -2 a -0.0 reaches x: backward's sums start
+    at +0.0 and give +0.0; gradients and grad give the same float, not -0.0."""
+    f = lambda x: (x * -2.0).tanh()  # noqa: E731
+    x = Value(-30.0)
+    f(x).backward()
+    y = Value(-30.0)
+    (g,) = gradients(f(y), [y])
+    assert x.grad.hex() == g.hex() == grad(f)(-30.0).hex() == "0x0.0p+0"
