@@ -17,20 +17,11 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-import nn
-from autograd import Value, draw_dot, explore, topological_order
+from autograd import draw_dot, explore, topological_order
+from benchmarks.draw import moons_loss
 
 FULL = [100, 350, 700, 1400]
 QUICK = [10, 40]
-
-
-def moons_loss(n: int) -> tuple[Value, nn.MLP]:
-    """The README's training loss on n two-moons points, after backward."""
-    X, y = nn.make_moons(n=n, noise=0.1, seed=1)
-    model = nn.MLP(2, [16, 16, 1], seed=1)
-    loss = nn.hinge([model(x) for x in X], y) + nn.l2(model, 1e-4)
-    loss.backward()
-    return loss, model
 
 
 def median_time(call: Callable[[], object], rounds: int) -> float:
